@@ -1,0 +1,2 @@
+/** connleak's programmatic API. */
+export * from './catalog';
