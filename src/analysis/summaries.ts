@@ -15,6 +15,13 @@ export interface CrossFileSummaries {
   readonly factories: Readonly<Record<string, string>>;
   /** declarationKey -> indexes of the parameters whose client the function closes or takes ownership of. */
   readonly closers: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Optional. declarationKey of a class whose instances hold a client they create themselves
+   * (field initialiser or constructor) -> the names of its methods that close that client. Such
+   * a class's key is also in `factories`, so `new Holder()` is a creation, and calling one of
+   * these methods on the instance closes it (besides the catalog's close methods).
+   */
+  readonly closeMethods?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const emptySummaries: CrossFileSummaries = { factories: {}, closers: {} };

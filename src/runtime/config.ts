@@ -122,3 +122,11 @@ export function limitFor(limits: readonly DestinationLimit[], host: string, port
   }
   return wildcard;
 }
+
+/**
+ * The live count at which a destination is "near" its limit: `warnAt` of the limit, rounded up
+ * (60 × 0.8 = 48). The epsilon keeps float products such as 0.7 × 10 from rounding up to 8.
+ */
+export function warnThreshold(max: number, warnAt: number): number {
+  return Math.max(1, Math.ceil(max * warnAt - 1e-9));
+}

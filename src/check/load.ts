@@ -1,0 +1,161 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Project, ts } from 'ts-morph';
+
+/**
+ * Loads what `connleak check` analyses into one ts-morph Project: a tsconfig.json (its
+ * `include`/`exclude`, `files` and compiler options) or plain JavaScript/TypeScript paths and
+ * globs. Files under node_modules are never analysed; declaration files only give types.
+ */
+
+/** A configuration problem the user must fix: one line, exit 2. */
+export class CheckConfigError extends Error {
+  override readonly name = 'CheckConfigError';
+}
+
+export interface LoadRequest {
+  readonly cwd: string;
+  /** `--project`: a tsconfig.json file, or a directory holding one. */
+  readonly project?: string;
+  /** Files, directories and globs; with none, the project's own files are checked. */
+  readonly paths: readonly string[];
+}
+
+export interface SkippedFile {
+  /** Absolute path. */
+  readonly fileName: string;
+  readonly reason: string;
+}
+
+export interface LoadedProgram {
+  readonly project: Project;
+  readonly program: ts.Program;
+  /** The tsconfig.json used, when one was. */
+  readonly configFile?: string;
+  /** The files to check, in a stable order. */
+  readonly files: readonly ts.SourceFile[];
+  /** Files asked for but not analysed (syntax errors), with the first error. */
+  readonly skipped: readonly SkippedFile[];
+}
+
+const sourceExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+const globCharacters = /[*?[\]{}]/;
+
+/** Compiler options for plain paths without a tsconfig: accept any JS/TS and resolve like a bundler. */
+const pathModeOptions: ts.CompilerOptions = {
+  allowJs: true,
+  checkJs: false,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  // `preserve` accepts both `import` and `require` in every file and resolves extensionless
+  // relative imports, so a loose set of files loads without knowing how it is built.
+  module: ts.ModuleKind.Preserve,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  jsx: ts.JsxEmit.Preserve,
+};
+
+export function loadProgram(request: LoadRequest): LoadedProgram {
+  const configFile = request.project !== undefined ? explicitConfig(request.cwd, request.project) : request.paths.length === 0 ? nearestConfig(request.cwd) : undefined;
+  const parsed = configFile ? readConfig(configFile) : undefined;
+  const rootNames = request.paths.length > 0 ? expandPaths(request.cwd, request.paths) : parsed!.fileNames;
+  const fileNames = [...new Set(rootNames.map((file) => path.resolve(file)))].filter(isAnalysable).sort();
+  if (fileNames.length === 0) {
+    throw new CheckConfigError(
+      request.paths.length > 0
+        ? `no TypeScript or JavaScript files matched ${request.paths.join(' ')}`
+        : `no TypeScript or JavaScript files matched by ${relative(request.cwd, configFile!)} (check its "include", "exclude" and "files")`,
+    );
+  }
+  const options = parsed ? { ...parsed.options, noEmit: true, ...(request.paths.length > 0 ? { allowJs: true } : {}) } : pathModeOptions;
+  // Files are added one by one from the list above, so ts-morph neither globs the tsconfig again
+  // nor walks dependencies itself: creating the Program resolves imports once, as tsc does.
+  const project = new Project({ compilerOptions: options, skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
+  for (const fileName of fileNames) project.addSourceFileAtPath(fileName);
+  const program = project.getProgram().compilerObject;
+  const files: ts.SourceFile[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const fileName of fileNames) {
+    const sourceFile = program.getSourceFile(fileName);
+    if (!sourceFile) {
+      skipped.push({ fileName, reason: 'not part of the TypeScript program' });
+      continue;
+    }
+    const syntaxError = program.getSyntacticDiagnostics(sourceFile).find((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
+    if (syntaxError) skipped.push({ fileName, reason: `syntax error: ${describeDiagnostic(syntaxError)}` });
+    else files.push(sourceFile);
+  }
+  return { project, program, ...(configFile ? { configFile } : {}), files, skipped };
+}
+
+function explicitConfig(cwd: string, project: string): string {
+  const resolved = path.resolve(cwd, project);
+  const candidate = existsSync(resolved) && statSync(resolved).isDirectory() ? path.join(resolved, 'tsconfig.json') : resolved;
+  if (!existsSync(candidate)) throw new CheckConfigError(`tsconfig not found: ${relative(cwd, candidate)}`);
+  return candidate;
+}
+
+function nearestConfig(cwd: string): string {
+  const found = ts.findConfigFile(cwd, ts.sys.fileExists, 'tsconfig.json');
+  if (!found) {
+    throw new CheckConfigError(`no tsconfig.json found in ${cwd} or any directory above it (pass --project FILE, or the files to check)`);
+  }
+  return path.resolve(found);
+}
+
+function readConfig(configFile: string): ts.ParsedCommandLine {
+  const read = ts.readConfigFile(configFile, ts.sys.readFile);
+  if (read.error) throw new CheckConfigError(`invalid tsconfig ${configFile}: ${describeDiagnostic(read.error)}`);
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(configFile), undefined, configFile);
+  // "No inputs were found" and "the 'files' list is empty" are reported below as "no files matched".
+  const error = parsed.errors.find((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error && diagnostic.code !== 18002 && diagnostic.code !== 18003);
+  if (error) throw new CheckConfigError(`invalid tsconfig ${configFile}: ${describeDiagnostic(error)}`);
+  return parsed;
+}
+
+function expandPaths(cwd: string, paths: readonly string[]): string[] {
+  const project = new Project({ skipLoadingLibFiles: true });
+  const fileSystem = project.getFileSystem();
+  return paths.flatMap((given) => {
+    const resolved = path.resolve(cwd, given);
+    if (existsSync(resolved)) {
+      if (statSync(resolved).isDirectory()) return ts.sys.readDirectory(resolved, sourceExtensions, ['**/node_modules'], ['**/*']);
+      if (!sourceExtensions.some((extension) => resolved.endsWith(extension))) {
+        throw new CheckConfigError(`not a TypeScript or JavaScript file: ${given}`);
+      }
+      return [resolved];
+    }
+    if (!globCharacters.test(given)) throw new CheckConfigError(`path not found: ${given}`);
+    const base = globBase(resolved);
+    return fileSystem.globSync([resolved, `!${base}/**/node_modules/**`]);
+  });
+}
+
+/** The directory part of a glob before its first wildcard: where the walk starts. */
+function globBase(pattern: string): string {
+  const parts = pattern.split(/[\\/]/);
+  const firstGlob = parts.findIndex((part) => globCharacters.test(part));
+  return parts.slice(0, firstGlob).join('/') || '/';
+}
+
+function isAnalysable(fileName: string): boolean {
+  return (
+    !fileName.split(/[\\/]/).includes('node_modules') &&
+    sourceExtensions.some((extension) => fileName.endsWith(extension)) &&
+    !/\.d\.[cm]?ts$/.test(fileName) &&
+    !/\.d\.[^.]+\.ts$/.test(fileName)
+  );
+}
+
+export function describeDiagnostic(diagnostic: ts.Diagnostic): string {
+  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ').replace(/\s+/g, ' ').trim();
+  if (!diagnostic.file || diagnostic.start === undefined) return message;
+  const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
+  return `${message} (line ${line + 1}, column ${character + 1})`;
+}
+
+export function relative(cwd: string, fileName: string): string {
+  const relativePath = path.relative(cwd, fileName);
+  return (relativePath === '' ? '.' : relativePath).split(path.sep).join('/');
+}

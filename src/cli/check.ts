@@ -1,0 +1,173 @@
+/**
+ * `connleak check [paths…]`: the whole-program checker for CI. Parses flags, runs the checker,
+ * writes the report (stdout or `--output`, atomically) and turns the findings into an exit code:
+ * 0 clean, 1 findings (errors, or more warnings than `--max-warnings`), 2 usage or configuration
+ * error.
+ */
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBaseline, formatReport, isFormatName, formats, readBaseline, runCheck, serialiseBaseline, type ConfigName, type FormatName } from '../check';
+import { countFindings } from '../check/findings';
+import { ExitCode, UsageError, type CliIo } from './io';
+
+const configNames: readonly ConfigName[] = ['recommended', 'strict'];
+/** Below this many files a progress line would only flicker. */
+const progressThreshold = 200;
+
+export const checkUsage = `Usage: connleak check [options] [paths…]
+
+Checks a whole program for connection leaks: clients created in loops or per request, and
+clients never closed, followed across files through factory and wrapper functions.
+
+Without paths, checks the files of the nearest tsconfig.json (or --project). With paths (files,
+directories, globs), checks those JavaScript/TypeScript files.
+
+Options:
+  -p, --project FILE       tsconfig.json (or its directory) to load
+  -f, --format NAME        ${formats.join(', ')} (default: text)
+  -o, --output FILE        write the report to FILE instead of stdout
+  -c, --config NAME        ${configNames.join(' or ')} (default: recommended)
+      --baseline FILE      report only findings that are not in FILE
+      --update-baseline    write every current finding to the --baseline FILE, exit 0
+      --max-warnings N     also fail when there are more than N warnings
+  -h, --help               show this help
+
+Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
+`;
+
+interface CheckFlags {
+  readonly project?: string;
+  readonly format: FormatName;
+  readonly output?: string;
+  readonly config: ConfigName;
+  readonly baseline?: string;
+  readonly updateBaseline: boolean;
+  readonly maxWarnings?: number;
+  readonly paths: string[];
+  readonly help: boolean;
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(argv);
+  if (flags.help) {
+    io.stdout(checkUsage);
+    return ExitCode.clean;
+  }
+  const baselineFile = flags.baseline === undefined ? undefined : path.resolve(io.cwd, flags.baseline);
+  const baseline = baselineFile && !flags.updateBaseline ? readBaseline(baselineFile) : undefined;
+  const progress = progressLine(io);
+  let checked;
+  try {
+    checked = runCheck({
+      cwd: io.cwd,
+      ...(flags.project !== undefined ? { project: flags.project } : {}),
+      paths: flags.paths,
+      config: flags.config,
+      ...(baseline ? { baseline } : {}),
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.clear();
+  }
+  const { report, allFindings } = checked;
+  if (flags.updateBaseline && baselineFile) {
+    writeAtomically(baselineFile, serialiseBaseline(createBaseline(allFindings)));
+    io.stderr(`connleak: wrote ${allFindings.length} finding${allFindings.length === 1 ? '' : 's'} to the baseline ${flags.baseline}\n`);
+    return ExitCode.clean;
+  }
+  const color = flags.output === undefined && io.stdoutIsTty && !io.env.NO_COLOR;
+  const text = formatReport(flags.format, report, { color });
+  if (flags.output !== undefined) {
+    writeAtomically(path.resolve(io.cwd, flags.output), text);
+  } else {
+    io.stdout(text);
+  }
+  if (report.filesNotAnalysed.length > 0 && (flags.output !== undefined || flags.format !== 'text')) {
+    io.stderr(`connleak: ${report.filesNotAnalysed.length} file${report.filesNotAnalysed.length === 1 ? '' : 's'} not analysed: ${report.filesNotAnalysed.map((skipped) => skipped.file).join(', ')}\n`);
+  }
+  const counts = countFindings(report);
+  const tooManyWarnings = flags.maxWarnings !== undefined && counts.warnings > flags.maxWarnings;
+  return counts.errors > 0 || tooManyWarnings ? ExitCode.findings : ExitCode.clean;
+}
+
+function parseFlags(argv: string[]): CheckFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        project: { type: 'string', short: 'p' },
+        format: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        config: { type: 'string', short: 'c' },
+        baseline: { type: 'string' },
+        'update-baseline': { type: 'boolean' },
+        'max-warnings': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    // util.parseArgs explains unknown flags and missing values in one sentence.
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0]!.replace(/\.$/, '') : String(error), "run 'connleak check --help'");
+  }
+  const { values, positionals } = parsed;
+  const format = values.format ?? 'text';
+  if (!isFormatName(format)) throw new UsageError(`unknown format "${format}"`, `choose ${formats.join(', ')}`);
+  const config = values.config ?? 'recommended';
+  if (!(configNames as readonly string[]).includes(config)) throw new UsageError(`unknown config "${config}"`, `choose ${configNames.join(' or ')}`);
+  let maxWarnings: number | undefined;
+  if (values['max-warnings'] !== undefined) {
+    maxWarnings = Number(values['max-warnings']);
+    if (!/^\d+$/.test(values['max-warnings'])) throw new UsageError(`--max-warnings needs a whole number of warnings, got "${values['max-warnings']}"`);
+  }
+  if (values['update-baseline'] && values.baseline === undefined) throw new UsageError('--update-baseline needs --baseline FILE to write');
+  for (const [flag, value] of [['--project', values.project], ['--output', values.output], ['--baseline', values.baseline]] as const) {
+    if (value === '') throw new UsageError(`${flag} needs a file name`);
+  }
+  return {
+    ...(values.project !== undefined ? { project: values.project } : {}),
+    format,
+    ...(values.output !== undefined ? { output: values.output } : {}),
+    config: config as ConfigName,
+    ...(values.baseline !== undefined ? { baseline: values.baseline } : {}),
+    updateBaseline: values['update-baseline'] === true,
+    ...(maxWarnings !== undefined ? { maxWarnings } : {}),
+    paths: positionals,
+    help: values.help === true,
+  };
+}
+
+/** "checking 120/1000 files" on one redrawn stderr line, only for a terminal and a large project. */
+function progressLine(io: CliIo): { update: (done: number, total: number) => void; clear: () => void } {
+  let shown = false;
+  let lastDrawn = 0;
+  return {
+    update(done, total) {
+      if (!io.stderrIsTty || total <= progressThreshold) return;
+      const now = Date.now();
+      if (done !== total && now - lastDrawn < 100) return;
+      lastDrawn = now;
+      shown = true;
+      io.stderr(`\rconnleak: checking ${done}/${total} files…\x1b[K`);
+    },
+    clear() {
+      if (shown) io.stderr('\r\x1b[K');
+    },
+  };
+}
+
+/** A reader never sees half a report: write a temporary file next to the target, then rename it over. */
+export function writeAtomically(file: string, text: string): void {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}

@@ -1,0 +1,185 @@
+import net from 'node:net';
+import { captureStack, type Site } from './sites';
+import type { SocketRecord, Tracer } from './tracer';
+
+/**
+ * The hooks on TCP client sockets: one prototype hook on `net.Socket.prototype.connect`, which
+ * every client connect goes through (`net.connect` and `net.createConnection` call it, `tls.connect`
+ * calls it on its TLSSocket, `pg` calls it on `new net.Socket()`), and one on
+ * `net.Socket.prototype._destroy`, which every close goes through (end of stream, `destroy()`,
+ * errors). The `net.client.socket` diagnostics channel is not used: it fires only for
+ * `net.connect`, before the destination is known, so it would add a second path to dedupe without
+ * covering anything the prototype hook misses.
+ *
+ * Nothing is added per read or write. Per socket: a record, a Set entry, and, only for host
+ * names, a `'connect'` listener (to count the socket under the address it reached). No `'error'`
+ * listener, ever: `_destroy` receives the error, so an app without its own `'error'` listener
+ * still crashes exactly as it would without the tracer.
+ */
+
+export interface SocketSink {
+  /** A client socket started connecting; returns the record to keep on it. */
+  connect(socket: net.Socket, host: string, port: number, hook: Function): SocketRecord | undefined;
+  /** The socket connected to `address` (only for records whose host was a name). */
+  connected(record: SocketRecord, address: string, port: number): void;
+  closed(record: SocketRecord, socket: net.Socket, error: Error | null | undefined): void;
+}
+
+const kRecord = Symbol('connleak.record');
+
+interface TrackedSocket extends net.Socket {
+  [kRecord]?: SocketRecord | undefined;
+}
+
+let sink: SocketSink | undefined;
+let onInternalError: (error: unknown) => void = () => {};
+let carriedSite: Site | undefined;
+
+const originalConnect = net.Socket.prototype.connect;
+// `_destroy` is the stream implementation hook, not in @types/node's Socket.
+type DestroyFn = (this: net.Socket, error: Error | null, callback: (error?: Error | null) => void) => void;
+const socketPrototype = net.Socket.prototype as unknown as { _destroy: DestroyFn; connect: typeof originalConnect };
+const originalDestroy = socketPrototype._destroy;
+let installed = false;
+
+/** Runs `fn` with `site` as the creation site of every socket it connects synchronously. */
+export function withCarriedSite<T>(site: Site, fn: () => T): T {
+  const previous = carriedSite;
+  carriedSite = site;
+  try {
+    return fn();
+  } finally {
+    carriedSite = previous;
+  }
+}
+
+export function currentCarriedSite(): Site | undefined {
+  return carriedSite;
+}
+
+function trackedConnect(this: TrackedSocket, ...args: unknown[]): net.Socket {
+  const result = (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+  if (sink !== undefined) {
+    try {
+      track(this, args);
+    } catch (error) {
+      onInternalError(error);
+    }
+  }
+  return result;
+}
+
+interface ConnectOptions {
+  host?: unknown;
+  port?: unknown;
+  path?: unknown;
+}
+
+function track(socket: TrackedSocket, args: unknown[]): void {
+  // A connect that failed synchronously already went through _destroy; a live record means a
+  // second connect() call on the same socket, which Node rejects or ignores.
+  if (socket.destroyed || socket[kRecord] !== undefined) return;
+  let first = args[0];
+  // net.connect() hands connect() its already normalized [options, callback] array.
+  if (Array.isArray(first)) first = first[0];
+  let host: unknown;
+  let port: unknown;
+  if (first !== null && typeof first === 'object') {
+    const options = first as ConnectOptions;
+    if (options.path !== undefined && options.path !== null) return;
+    host = options.host;
+    port = options.port;
+  } else {
+    port = first;
+    host = args[1];
+  }
+  const record = sink!.connect(socket, typeof host === 'string' && host !== '' ? host : 'localhost', Number(port), trackedConnect);
+  if (record === undefined) return;
+  socket[kRecord] = record;
+  if (record.destination?.named) socket.on('connect', onConnected);
+}
+
+function onConnected(this: TrackedSocket): void {
+  try {
+    this.removeListener('connect', onConnected);
+    const record = this[kRecord];
+    const address = this.remoteAddress;
+    const port = this.remotePort;
+    if (record !== undefined && sink !== undefined && address !== undefined && port !== undefined) sink.connected(record, address, port);
+  } catch (error) {
+    onInternalError(error);
+  }
+}
+
+function trackedDestroy(this: TrackedSocket, error: Error | null, callback: (error?: Error | null) => void): void {
+  const record = this[kRecord];
+  if (record !== undefined) {
+    this[kRecord] = undefined;
+    if (sink !== undefined) {
+      try {
+        sink.closed(record, this, error);
+      } catch (internal) {
+        onInternalError(internal);
+      }
+    }
+  }
+  return originalDestroy.call(this, error, callback);
+}
+
+/** How a socket ended, for the reset diagnosis: a reset code, EOF before any data, or nothing. */
+export function resetCodeOf(socket: net.Socket, error: Error | null | undefined): string | undefined {
+  const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return code;
+  if (error) return undefined;
+  // `_readableState.ended` is set when the peer's FIN arrived, whether or not the app read 'end'.
+  const state = (socket as unknown as { _readableState?: { ended?: boolean } })._readableState;
+  return socket.bytesRead === 0 && state?.ended === true ? 'EOF' : undefined;
+}
+
+export function installSocketHooks(target: SocketSink, onError: (error: unknown) => void): void {
+  sink = target;
+  onInternalError = onError;
+  if (installed) return;
+  installed = true;
+  socketPrototype.connect = trackedConnect as typeof originalConnect;
+  socketPrototype._destroy = trackedDestroy;
+}
+
+/**
+ * Stops tracking. The prototype hooks stay in place as pass-throughs: restoring the originals
+ * would also undo any hook another tool installed on top of ours.
+ */
+export function disableSocketHooks(): void {
+  sink = undefined;
+}
+
+/** The sink for this thread's sockets counted in this thread's tracer. */
+export function localSink(tracer: Tracer, threadId = 0): SocketSink {
+  return {
+    connect(socket, host, port, hook) {
+      const destination = tracer.destination(host, port);
+      const record: SocketRecord = {
+        destination: undefined,
+        capture: undefined,
+        site: carriedSite,
+        openedAt: 0,
+        threadId,
+        socket,
+        counted: false,
+      };
+      if (destination.capturesSites) {
+        if (record.site === undefined) record.capture = captureStack(hook);
+        record.openedAt = tracer.now();
+      }
+      tracer.open(record, destination);
+      return record;
+    },
+    connected(record, address, port) {
+      tracer.move(record, address, port);
+    },
+    closed(record, socket, error) {
+      const destination = record.destination;
+      tracer.close(record, destination?.limit !== undefined ? { resetCode: resetCodeOf(socket, error) } : undefined);
+    },
+  };
+}

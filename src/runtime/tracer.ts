@@ -1,0 +1,351 @@
+import { isIP, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { limitFor, type DestinationLimit, type RuntimeConfig } from './config';
+import { resolveSite, unknownSite, type Capture, type Site } from './sites';
+import type { TraceOtherProcess, TraceReset, TraceSample, TraceWarning } from './trace';
+import { formatReset, formatRetryLoop, formatWarning, growthOf } from './messages';
+
+/**
+ * The counting core: live sockets per destination, warnings when a limited destination nears its
+ * limit, resets right after connect. Socket-agnostic: the socket hooks (this thread) and the
+ * worker relay (other threads) feed it records.
+ */
+
+/** One tracked TCP client socket, from connect to close. */
+export interface SocketRecord {
+  destination: Destination | undefined;
+  /** Unformatted stack from the connect call, resolved on demand. */
+  capture: Capture | undefined;
+  /** The resolved or carried creation site. */
+  site: Site | undefined;
+  /** Milliseconds since the tracer started; 0 when the destination keeps no times. */
+  openedAt: number;
+  /** 0 for this thread's sockets in the main thread, else the worker's threadId. */
+  readonly threadId: number;
+  readonly socket: Socket | undefined;
+  /** A worker's own id for the record, to match its close message. */
+  readonly remoteId?: number;
+  localPort?: number;
+  /** Already counted in `siteTotals`. */
+  counted: boolean;
+}
+
+/** How a socket ended, as far as the reset diagnosis cares. */
+export interface CloseInfo {
+  /** `ECONNRESET`, `EPIPE`, or `EOF` (the peer closed before any data arrived); undefined otherwise. */
+  readonly resetCode: string | undefined;
+}
+
+/** Host-wide counts for `CONNLEAK_SCOPE=host`. */
+export interface HostCounter {
+  /** Live connections of the whole host to this destination, or undefined when unknown. */
+  count(destination: Destination, processLive: number): { live: number; others: TraceOtherProcess[] } | undefined;
+}
+
+const historySize = 40;
+const historySpacingMs = 250;
+const resetWindowMs = 5000;
+const maxListed = 1000;
+const maxSamples = 4000;
+/** Repeated resets that make a retry loop. */
+const retryLoopResets = 3;
+
+export class Destination {
+  readonly limit: DestinationLimit | undefined;
+  /** Live count at which the first warning fires; Infinity without a limit. */
+  readonly threshold: number;
+  /** Whether sockets to it get a creation site (all of them do when a report or CI failure wants them). */
+  readonly capturesSites: boolean;
+  /** Given as a name: counted under the address it connects to once connected. */
+  readonly named: boolean;
+  readonly records = new Set<SocketRecord>();
+  live = 0;
+  peak = 0;
+  opened = 0;
+  closed = 0;
+  /** 0: no warning in this episode; 1: threshold warned; 2: limit warned. */
+  warned = 0;
+  resetsInEpisode = 0;
+  firstResetAt = 0;
+  diagnosed = false;
+  retryLoopSaid = false;
+  readonly historyT = new Float64Array(historySize);
+  readonly historyLive = new Int32Array(historySize);
+  historyCount = 0;
+  samples: TraceSample[] = [];
+  lastSampleT = -Infinity;
+
+  constructor(
+    readonly key: string,
+    readonly host: string,
+    readonly port: number,
+    config: RuntimeConfig,
+    captureAll: boolean,
+  ) {
+    this.limit = limitFor(config.limits, host, port);
+    this.threshold = this.limit ? Math.max(1, Math.ceil(this.limit.max * config.warnAt - 1e-9)) : Infinity;
+    this.capturesSites = captureAll || this.limit !== undefined;
+    this.named = isIP(host) === 0;
+  }
+}
+
+export function destinationKey(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export interface TracerOptions {
+  /** Where warning and diagnosis lines go (stderr). */
+  readonly print: (line: string) => void;
+  /** Public events (`connleak.on('warning', …)`). */
+  readonly emit: (event: 'warning' | 'reset', payload: TraceWarning | TraceReset) => void;
+  /** Keep a timeline of counts (for the JSON trace). */
+  readonly sampling: boolean;
+  /** Capture creation sites for every destination, not only limited ones. */
+  readonly captureAll: boolean;
+}
+
+export class Tracer {
+  readonly startedAt = Date.now();
+  private readonly t0 = performance.now();
+  readonly destinations = new Map<string, Destination>();
+  readonly warnings: TraceWarning[] = [];
+  readonly resets: TraceReset[] = [];
+  warningsTotal = 0;
+  resetsTotal = 0;
+  /** Sockets ever resolved to a site, per site (for the trace). */
+  readonly siteTotals = new Map<Site, { count: number; destinations: Set<string> }>();
+  readonly threads = new Set<number>();
+  sampleIntervalMs = 10;
+  hostCounter: HostCounter | undefined;
+
+  constructor(
+    readonly config: RuntimeConfig,
+    private readonly options: TracerOptions,
+  ) {}
+
+  now(): number {
+    return performance.now() - this.t0;
+  }
+
+  destination(host: string, port: number): Destination {
+    const key = destinationKey(host, port);
+    let destination = this.destinations.get(key);
+    if (destination === undefined) {
+      destination = new Destination(key, host, port, this.config, this.options.captureAll);
+      this.destinations.set(key, destination);
+    }
+    return destination;
+  }
+
+  open(record: SocketRecord, destination: Destination): void {
+    record.destination = destination;
+    destination.records.add(record);
+    destination.opened++;
+    const live = ++destination.live;
+    if (live > destination.peak) destination.peak = live;
+    if (record.threadId !== 0) this.threads.add(record.threadId);
+    if (destination.capturesSites) this.changed(destination, live);
+  }
+
+  close(record: SocketRecord, info: CloseInfo | undefined): void {
+    const destination = record.destination;
+    if (destination === undefined || !destination.records.delete(record)) return;
+    const liveBefore = destination.live;
+    destination.closed++;
+    const live = --destination.live;
+    if (!destination.capturesSites) return;
+    if (this.options.sampling) this.resolve(record);
+    if (info?.resetCode !== undefined && destination.limit !== undefined) this.reset(record, destination, info.resetCode, liveBefore);
+    if (live < destination.threshold) {
+      destination.warned = 0;
+      destination.resetsInEpisode = 0;
+      destination.diagnosed = false;
+      destination.retryLoopSaid = false;
+    }
+    this.sample(destination, live);
+  }
+
+  /** A socket given a host name is counted under the address it connected to. */
+  move(record: SocketRecord, host: string, port: number): void {
+    const from = record.destination;
+    if (from === undefined || !from.records.has(record)) return;
+    const to = this.destination(host, port);
+    if (to === from) return;
+    from.records.delete(record);
+    from.opened--;
+    from.live--;
+    if (from.capturesSites) this.sample(from, from.live);
+    if (to.capturesSites && record.openedAt === 0) record.openedAt = this.now();
+    this.open(record, to);
+  }
+
+  /** The creation site of a record, resolving its capture on first need. */
+  resolve(record: SocketRecord): Site {
+    let site = record.site;
+    if (site === undefined) {
+      site = record.capture ? resolveSite(record.capture) : unknownSite;
+      record.site = site;
+      record.capture = undefined;
+    }
+    let totals = this.siteTotals.get(site);
+    if (totals === undefined) {
+      totals = { count: 0, destinations: new Set() };
+      this.siteTotals.set(site, totals);
+    }
+    if (!record.counted) {
+      record.counted = true;
+      totals.count++;
+      if (record.destination) totals.destinations.add(record.destination.key);
+    }
+    return site;
+  }
+
+  /** Live sockets to a destination per creation site, most first. */
+  sitesOf(destination: Destination): Array<{ site: Site; live: number }> {
+    const counts = new Map<Site, number>();
+    for (const record of destination.records) {
+      const site = this.resolve(record);
+      counts.set(site, (counts.get(site) ?? 0) + 1);
+    }
+    return [...counts].map(([site, live]) => ({ site, live })).sort((a, b) => b.live - a.live);
+  }
+
+  /** Every socket still open, all destinations. */
+  *openRecords(): Iterable<SocketRecord> {
+    for (const destination of this.destinations.values()) yield* destination.records;
+  }
+
+  /** Forgets a worker's sockets when the worker is gone (its sockets closed with it). */
+  dropThread(threadId: number): void {
+    for (const record of [...this.openRecords()]) if (record.threadId === threadId) this.close(record, undefined);
+  }
+
+  private changed(destination: Destination, live: number): void {
+    this.sample(destination, live);
+    if (destination.limit === undefined) return;
+    const now = this.now();
+    this.remember(destination, now, live);
+    this.checkRise(destination, live, now);
+  }
+
+  /** A limited destination's live count grew: warn at the threshold and at the limit. */
+  checkRise(destination: Destination, processLive: number, now = this.now()): void {
+    const limit = destination.limit;
+    if (limit === undefined || destination.warned === 2) return;
+    let live = processLive;
+    let others: TraceOtherProcess[] | undefined;
+    if (this.hostCounter !== undefined) {
+      const host = this.hostCounter.count(destination, processLive);
+      if (host !== undefined) {
+        live = Math.max(host.live, processLive);
+        others = host.others;
+      }
+    }
+    if (live >= limit.max) this.warn(destination, 'limit', live, now, others);
+    else if (live >= destination.threshold && destination.warned === 0) this.warn(destination, 'threshold', live, now, others);
+  }
+
+  private remember(destination: Destination, now: number, live: number): void {
+    const count = destination.historyCount;
+    const last = count === 0 ? -Infinity : destination.historyT[(count - 1) % historySize]!;
+    if (now - last < historySpacingMs) return;
+    destination.historyT[count % historySize] = now;
+    destination.historyLive[count % historySize] = live;
+    destination.historyCount = count + 1;
+  }
+
+  private warn(destination: Destination, level: 'threshold' | 'limit', live: number, now: number, others: TraceOtherProcess[] | undefined): void {
+    const limit = destination.limit!;
+    destination.warned = level === 'limit' ? 2 : 1;
+    const sites = this.sitesOf(destination).slice(0, 3);
+    const growth = growthOf(destination, live, now);
+    const message = formatWarning({ destination: destination.key, level, live, limit, warnAt: this.config.warnAt, growth, sites, others, scope: this.config.scope });
+    const warning: TraceWarning = {
+      t: round(now),
+      destination: destination.key,
+      level,
+      live,
+      limit: limit.max,
+      ...(limit.setting ? { setting: limit.setting } : {}),
+      sites: sites.map(({ site, live: count }) => ({ site: site.id, live: count })),
+      ...(growth?.ratePerSecond !== undefined ? { ratePerSecond: round(growth.ratePerSecond) } : {}),
+      ...(growth?.secondsToLimit !== undefined ? { secondsToLimit: round(growth.secondsToLimit) } : {}),
+      ...(others && others.length > 0 ? { otherProcesses: others } : {}),
+      message,
+    };
+    this.warningsTotal++;
+    if (this.warnings.length < maxListed) this.warnings.push(warning);
+    this.options.print(message);
+    this.options.emit('warning', warning);
+  }
+
+  private reset(record: SocketRecord, destination: Destination, code: string, liveBefore: number): void {
+    const now = this.now();
+    const afterMs = now - record.openedAt;
+    if (afterMs > resetWindowMs || liveBefore < destination.threshold) return;
+    const limit = destination.limit!;
+    const site = this.resolve(record);
+    destination.resetsInEpisode++;
+    if (destination.resetsInEpisode === 1) destination.firstResetAt = now;
+    let diagnosis: string | undefined;
+    const top = this.sitesOf(destination).slice(0, 1);
+    if (!destination.diagnosed) {
+      destination.diagnosed = true;
+      diagnosis = formatReset({ destination: destination.key, code, afterMs, live: liveBefore, limit, sites: top });
+    } else if (destination.resetsInEpisode >= retryLoopResets && !destination.retryLoopSaid) {
+      destination.retryLoopSaid = true;
+      diagnosis = formatRetryLoop({
+        destination: destination.key,
+        resets: destination.resetsInEpisode,
+        seconds: (now - destination.firstResetAt) / 1000,
+        client: site.client,
+        live: destination.live,
+        limit,
+        sites: top,
+      });
+    }
+    const reset: TraceReset = {
+      t: round(now),
+      destination: destination.key,
+      code,
+      live: liveBefore,
+      limit: limit.max,
+      site: site.id,
+      afterMs: round(afterMs),
+      ...(diagnosis ? { diagnosis } : {}),
+    };
+    this.resetsTotal++;
+    if (this.resets.length < maxListed) this.resets.push(reset);
+    if (diagnosis) this.options.print(diagnosis);
+    this.options.emit('reset', reset);
+  }
+
+  /** Timeline for the trace: at most one sample per interval, keeping the interval's highest count. */
+  private sample(destination: Destination, live: number): void {
+    if (!this.options.sampling) return;
+    const now = this.now();
+    const samples = destination.samples;
+    if (now - destination.lastSampleT < this.sampleIntervalMs && samples.length > 0) {
+      const last = samples[samples.length - 1]!;
+      samples[samples.length - 1] = { t: last.t, live, max: Math.max(last.max, live) };
+      return;
+    }
+    destination.lastSampleT = now;
+    samples.push({ t: round(now), live, max: live });
+    if (samples.length > maxSamples) {
+      // Thin a long run: merge neighbours and sample half as often from now on.
+      this.sampleIntervalMs *= 2;
+      const thinned: TraceSample[] = [];
+      for (let i = 0; i < samples.length; i += 2) {
+        const first = samples[i]!;
+        const second = samples[i + 1];
+        thinned.push(second ? { t: first.t, live: second.live, max: Math.max(first.max, second.max) } : first);
+      }
+      destination.samples = thinned;
+    }
+  }
+}
+
+export function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
