@@ -1,2 +1,3 @@
 /** connleak's programmatic API. */
 export * from './catalog';
+export * from './runtime';

@@ -89,7 +89,7 @@ function runDriver(preload: boolean): Promise<Measurement> {
   const args = [...(preload ? ['-r', registerPath] : []), __filename, 'drive', '127.0.0.1', String(sinkPort)];
   // A limit on the destination, far above what is opened: the preload takes its limited path
   // (stack capture per connect, threshold checks) but never warns.
-  const env = { ...process.env, CONNLEAK_LIMITS: `127.0.0.1:${sinkPort}=1000000` };
+  const env: NodeJS.ProcessEnv = { ...process.env, CONNLEAK_LIMITS: `127.0.0.1:${sinkPort}=1000000` };
   delete env.CONNLEAK_REPORT;
   delete env.CONNLEAK_FAIL;
   return new Promise((resolve, reject) => {

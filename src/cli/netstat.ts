@@ -137,7 +137,8 @@ async function parseOptions(argv: string[], io: CliIo): Promise<NetstatOptions |
 /** One look at the host's socket tables. */
 export function takeSnapshot(options: Pick<NetstatOptions, 'filter' | 'limits' | 'warnAt' | 'procRoot'>): NetstatSnapshot {
   const proc = options.procRoot === undefined ? {} : { procRoot: options.procRoot };
-  const clients = clientConnections(readTcpConnections(proc), options.filter, { ephemeralPorts: readEphemeralPortRange(proc) });
+  const tables = readTcpConnections({ ...proc, ...(options.filter.port === undefined ? {} : { remotePort: options.filter.port }) });
+  const clients = clientConnections(tables, options.filter, { ephemeralPorts: readEphemeralPortRange(proc) });
   const owners = clients.length === 0 ? new Map() : socketOwners(clients.map((connection) => connection.inode), proc);
   return {
     time: new Date().toISOString(),

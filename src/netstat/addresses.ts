@@ -1,5 +1,7 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+// node:net and node:dns are required where used: loading node:net costs `connleak netstat`
+// several milliseconds at startup, and most runs never need either.
+type Net = typeof import('node:net');
+type Dns = typeof import('node:dns/promises');
 
 /**
  * Address spelling shared by `--dest`, `CONNLEAK_LIMITS` hosts and the kernel's tables, so that
@@ -9,7 +11,7 @@ import { isIP } from 'node:net';
 /** The canonical text of an IP literal (`::ffff:a.b.c.d` becomes `a.b.c.d`), or undefined for a name. */
 export function canonicalAddress(host: string): string | undefined {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  const family = isIP(bare);
+  const family = (require('node:net') as Net).isIP(bare);
   if (family === 4) return bare;
   if (family !== 6) return undefined;
   // WHATWG URL serialises IPv6 lowercase with the first longest zero run compressed (RFC 5952).
@@ -25,6 +27,6 @@ export function canonicalAddress(host: string): string | undefined {
 export async function resolveHost(host: string): Promise<string[]> {
   const literal = canonicalAddress(host);
   if (literal !== undefined) return [literal];
-  const found = await lookup(host, { all: true });
+  const found = await (require('node:dns/promises') as Dns).lookup(host, { all: true });
   return [...new Set(found.map((entry) => canonicalAddress(entry.address) ?? entry.address))];
 }

@@ -31,7 +31,7 @@ export interface ProcessShare {
 export interface DestinationLimitInfo {
   readonly max: number;
   /** The live count at which connleak warns (`CONNLEAK_WARN_AT` of `max`). */
-  readonly warnAt: number;
+  readonly warnThreshold: number;
   /** The `HOST:PORT=MAX` item that matched, as written. */
   readonly rule: string;
   readonly setting?: string;
@@ -147,13 +147,13 @@ export function summarizeDestinations(clients: readonly TcpConnection[], options
     const configured = limitFor(options.limits, group.host, group.port);
     const limit = configured && {
       max: configured.max,
-      warnAt: warnThreshold(configured.max, options.warnAt),
+      warnThreshold: warnThreshold(configured.max, options.warnAt),
       rule: describeRule(configured),
       ...(configured.setting ? { setting: configured.setting } : {}),
       ...(configured.serverName ? { serverName: configured.serverName } : {}),
       ...(configured.scope ? { scope: configured.scope } : {}),
     };
-    const status: DestinationStatus = !limit ? 'ok' : group.live >= limit.max ? 'limit' : group.live >= limit.warnAt ? 'near' : 'ok';
+    const status: DestinationStatus = !limit ? 'ok' : group.live >= limit.max ? 'limit' : group.live >= limit.warnThreshold ? 'near' : 'ok';
     return {
       destination,
       host: group.host,

@@ -4,6 +4,7 @@ import type { DestinationSummary, ProcessShare } from './destinations';
 export interface NetstatSnapshot {
   /** ISO 8601 time of the sample. */
   readonly time: string;
+  /** `CONNLEAK_WARN_AT`: the share of a limit from which a destination counts as near it. */
   readonly warnAt: number;
   readonly destinations: readonly DestinationSummary[];
 }
@@ -97,7 +98,7 @@ export function formatTable(snapshot: NetstatSnapshot, options: { filtered: bool
   const notes = warned.map((summary) => {
     const limit = summary.limit!;
     const server = limit.setting ? ` (${limit.serverName ? `${limit.serverName} ` : ''}${limit.setting}${limit.scope ? `, counted ${scopeWords(limit.scope)}` : ''})` : '';
-    return `${summary.destination}: ${summary.live} live of limit ${limit.max}${server}, warn threshold ${limit.warnAt}, limit rule ${limit.rule}`;
+    return `${summary.destination}: ${summary.live} live of limit ${limit.max}${server}, warn threshold ${limit.warnThreshold}, limit rule ${limit.rule}`;
   });
   return [header, '', ...lines, ...footer, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n') + '\n';
 }

@@ -43,11 +43,11 @@ export interface ConnleakRuntime {
 
 export const connleak: ConnleakRuntime = {
   on(event: 'warning' | 'reset', listener: (payload: never) => void) {
-    shared().events.on(event, listener);
+    shared().events.on(event, listener as (...args: unknown[]) => void);
     return connleak;
   },
   off(event, listener) {
-    shared().events.off(event, listener);
+    shared().events.off(event, listener as (...args: unknown[]) => void);
     return connleak;
   },
   get active() {

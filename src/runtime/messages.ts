@@ -50,6 +50,7 @@ export function growthOf(destination: GrowthSource, live: number, now: number): 
 }
 
 function formatSeconds(seconds: number): string {
+  if (seconds < 0.1) return '<0.1 s';
   if (seconds < 10) return `${Number(seconds.toFixed(1))} s`;
   if (seconds < 120) return `${Math.round(seconds)} s`;
   return `${Math.round(seconds / 60)} min`;
@@ -60,7 +61,7 @@ export function formatGrowth(growth: Growth | undefined): string {
   if (growth === undefined) return '';
   if (growth.ratePerSecond === undefined) return `+${growth.gained} in ${Math.max(1, Math.round(growth.seconds * 1000))} ms`;
   const rate = growth.ratePerSecond >= 10 ? Math.round(growth.ratePerSecond) : Number(growth.ratePerSecond.toFixed(1));
-  return growth.secondsToLimit === undefined ? `+${rate}/s` : `+${rate}/s, limit in ~${formatSeconds(growth.secondsToLimit)}`;
+  return growth.secondsToLimit === undefined ? `+${rate}/s` : `+${rate}/s, limit in ${growth.secondsToLimit < 0.1 ? '' : '~'}${formatSeconds(growth.secondsToLimit)}`;
 }
 
 const scopeWords: Record<string, string> = { 'per-client-ip': 'per client IP', 'per-user': 'per user', global: 'in total' };

@@ -31,6 +31,8 @@ const captureDepth = 14;
 const reportFrames = 6;
 
 export const unknownSite: Site = { id: '(unknown)', stack: [] };
+/** Sockets opened while their destination's count was low, whose stack was not captured. */
+export const notSampledSite: Site = { id: '(opened at a low count, site not sampled)', stack: [] };
 
 const sitesById = new Map<string, Site>();
 let cwd = process.cwd();
@@ -88,7 +90,8 @@ function describeFrame(frame: NodeJS.CallSite, file: string): string {
   return name ? `${name} (${location(frame, file)})` : location(frame, file);
 }
 
-function intern(id: string, stack: readonly string[], client?: string): Site {
+/** The one Site object for a location (sites are compared by identity). */
+export function internSite(id: string, stack: readonly string[], client?: string): Site {
   const key = client === undefined ? id : `${id}\0${client}`;
   let site = sitesById.get(key);
   if (!site) {
@@ -119,11 +122,11 @@ export function resolveSite(capture: Capture, client?: string): Site {
       const userFile = fileOf(frames[j]!);
       if (userFile !== undefined && isUserFile(userFile)) stack.push(describeFrame(frames[j]!, userFile));
     }
-    return intern(location(frame, file), stack, client);
+    return internSite(location(frame, file), stack, client);
   }
   if (firstLibrary) {
     const id = `${location(firstLibrary.frame, firstLibrary.file)} (library code, no user frame)`;
-    return intern(id, [describeFrame(firstLibrary.frame, firstLibrary.file)], client);
+    return internSite(id, [describeFrame(firstLibrary.frame, firstLibrary.file)], client);
   }
   return unknownSite;
 }

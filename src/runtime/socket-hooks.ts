@@ -167,8 +167,8 @@ export function localSink(tracer: Tracer, threadId = 0): SocketSink {
         socket,
         counted: false,
       };
-      if (destination.capturesSites) {
-        if (record.site === undefined) record.capture = captureStack(hook);
+      if (destination.detailed) {
+        if (record.site === undefined && destination.wantsSite()) record.capture = captureStack(hook);
         record.openedAt = tracer.now();
       }
       tracer.open(record, destination);

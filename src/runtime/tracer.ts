@@ -1,7 +1,8 @@
 import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { builtinClients } from '../catalog';
 import { limitFor, type DestinationLimit, type RuntimeConfig } from './config';
-import { resolveSite, unknownSite, type Capture, type Site } from './sites';
+import { notSampledSite, resolveSite, type Capture, type Site } from './sites';
 import type { TraceOtherProcess, TraceReset, TraceSample, TraceWarning } from './trace';
 import { formatReset, formatRetryLoop, formatWarning, growthOf } from './messages';
 
@@ -54,8 +55,15 @@ export class Destination {
   readonly limit: DestinationLimit | undefined;
   /** Live count at which the first warning fires; Infinity without a limit. */
   readonly threshold: number;
-  /** Whether sockets to it get a creation site (all of them do when a report or CI failure wants them). */
-  readonly capturesSites: boolean;
+  /**
+   * Whether it keeps open times, samples and sites: destinations with a limit, and every
+   * destination when a report or a CI verdict wants them.
+   */
+  readonly detailed: boolean;
+  /** Every socket gets its creation site captured (report or CI mode). */
+  private readonly captureAll: boolean;
+  /** Live count from which every socket to a limited destination gets its site captured. */
+  readonly captureFloor: number;
   /** Given as a name: counted under the address it connects to once connected. */
   readonly named: boolean;
   readonly records = new Set<SocketRecord>();
@@ -84,8 +92,25 @@ export class Destination {
   ) {
     this.limit = limitFor(config.limits, host, port);
     this.threshold = this.limit ? Math.max(1, Math.ceil(this.limit.max * config.warnAt - 1e-9)) : Infinity;
-    this.capturesSites = captureAll || this.limit !== undefined;
+    this.detailed = captureAll || this.limit !== undefined;
+    this.captureAll = captureAll;
+    this.captureFloor = Math.max(2, Math.ceil(this.threshold / 4));
     this.named = isIP(host) === 0;
+  }
+
+  /**
+   * Whether the socket about to open to `destination` gets its stack captured. A capture costs about
+   * 2 µs (V8's stack walk has that fixed cost even for one frame), 4-5 % of a loopback connect and
+   * close, so outside report/CI mode a limited destination captures only where a warning can need
+   * the site: every socket once its live count reaches the capture floor (a quarter of the warning
+   * threshold), the first few sockets ever, and one in 16 below the floor. A leak keeps raising the
+   * live count, so its sockets are captured; a churn at a low, steady count mostly is not.
+   */
+  wantsSite(): boolean {
+    if (this.captureAll) return true;
+    if (this.limit === undefined) return false;
+    const opened = this.opened + 1;
+    return this.live + 1 >= this.captureFloor || opened <= this.captureFloor || (opened & 15) === 0;
   }
 }
 
@@ -144,7 +169,7 @@ export class Tracer {
     const live = ++destination.live;
     if (live > destination.peak) destination.peak = live;
     if (record.threadId !== 0) this.threads.add(record.threadId);
-    if (destination.capturesSites) this.changed(destination, live);
+    if (destination.detailed) this.changed(destination, live);
   }
 
   close(record: SocketRecord, info: CloseInfo | undefined): void {
@@ -153,7 +178,7 @@ export class Tracer {
     const liveBefore = destination.live;
     destination.closed++;
     const live = --destination.live;
-    if (!destination.capturesSites) return;
+    if (!destination.detailed) return;
     if (this.options.sampling) this.resolve(record);
     if (info?.resetCode !== undefined && destination.limit !== undefined) this.reset(record, destination, info.resetCode, liveBefore);
     if (live < destination.threshold) {
@@ -174,8 +199,8 @@ export class Tracer {
     from.records.delete(record);
     from.opened--;
     from.live--;
-    if (from.capturesSites) this.sample(from, from.live);
-    if (to.capturesSites && record.openedAt === 0) record.openedAt = this.now();
+    if (from.detailed) this.sample(from, from.live);
+    if (to.detailed && record.openedAt === 0) record.openedAt = this.now();
     this.open(record, to);
   }
 
@@ -183,7 +208,7 @@ export class Tracer {
   resolve(record: SocketRecord): Site {
     let site = record.site;
     if (site === undefined) {
-      site = record.capture ? resolveSite(record.capture) : unknownSite;
+      site = record.capture ? resolveSite(record.capture) : notSampledSite;
       record.site = site;
       record.capture = undefined;
     }
@@ -254,10 +279,26 @@ export class Tracer {
     destination.historyCount = count + 1;
   }
 
-  private warn(destination: Destination, level: 'threshold' | 'limit', live: number, now: number, others: TraceOtherProcess[] | undefined): void {
+  /**
+   * The limit with the server setting that enforces it: from the configuration (by port, 2181:
+   * maxClientCnxns), else from the catalog client whose factory opened the sockets (a ZooKeeper
+   * on another port is still ZooKeeper).
+   */
+  describedLimit(destination: Destination, sites: ReadonlyArray<{ site: Site }>): DestinationLimit {
     const limit = destination.limit!;
+    if (limit.setting) return limit;
+    for (const { site } of sites) {
+      const kind = site.client === undefined ? undefined : builtinClients.find((candidate) => candidate.id === site.client);
+      if (kind?.limit) return { ...limit, setting: kind.limit.setting, serverName: kind.serverName, scope: kind.limit.scope };
+    }
+    return limit;
+  }
+
+  private warn(destination: Destination, level: 'threshold' | 'limit', live: number, now: number, others: TraceOtherProcess[] | undefined): void {
     destination.warned = level === 'limit' ? 2 : 1;
-    const sites = this.sitesOf(destination).slice(0, 3);
+    const allSites = this.sitesOf(destination);
+    const limit = this.describedLimit(destination, allSites);
+    const sites = allSites.slice(0, 3);
     const growth = growthOf(destination, live, now);
     const message = formatWarning({ destination: destination.key, level, live, limit, warnAt: this.config.warnAt, growth, sites, others, scope: this.config.scope });
     const warning: TraceWarning = {
@@ -283,12 +324,13 @@ export class Tracer {
     const now = this.now();
     const afterMs = now - record.openedAt;
     if (afterMs > resetWindowMs || liveBefore < destination.threshold) return;
-    const limit = destination.limit!;
     const site = this.resolve(record);
     destination.resetsInEpisode++;
     if (destination.resetsInEpisode === 1) destination.firstResetAt = now;
     let diagnosis: string | undefined;
-    const top = this.sitesOf(destination).slice(0, 1);
+    const allSites = this.sitesOf(destination);
+    const limit = this.describedLimit(destination, [{ site }, ...allSites]);
+    const top = allSites.slice(0, 1);
     if (!destination.diagnosed) {
       destination.diagnosed = true;
       diagnosis = formatReset({ destination: destination.key, code, afterMs, live: liveBefore, limit, sites: top });

@@ -74,14 +74,14 @@ describe('connleak netstat against real loopback connections', () => {
     const near = await netstatJson(['--port', port, '--fail'], { CONNLEAK_LIMITS: `127.0.0.1:${port}=8` });
     assert.equal(near.code, 1);
     assert.equal(near.snapshot.destinations[0]!.status, 'near');
-    assert.deepEqual(near.snapshot.destinations[0]!.limit, { max: 8, warnAt: 7, rule: `127.0.0.1:${port}=8` });
+    assert.deepEqual(near.snapshot.destinations[0]!.limit, { max: 8, warnThreshold: 7, rule: `127.0.0.1:${port}=8` });
     const atLimit = await netstatJson(['--port', port, '--fail', '--limit', `*:${port}=7`], { CONNLEAK_LIMITS: `*:${port}=1000` });
     assert.equal(atLimit.code, 1);
     assert.equal(atLimit.snapshot.destinations[0]!.status, 'limit');
     assert.equal(atLimit.snapshot.destinations[0]!.share, 1);
     const below = await netstatJson(['--port', port, '--fail'], { CONNLEAK_LIMITS: `*:${port}=100`, CONNLEAK_WARN_AT: '0.5' });
     assert.equal(below.code, 0);
-    assert.equal(below.snapshot.destinations[0]!.limit!.warnAt, 50);
+    assert.equal(below.snapshot.destinations[0]!.limit!.warnThreshold, 50);
     // Without --fail, being near the limit is reported but is not a failure.
     assert.equal((await netstatJson(['--port', port], { CONNLEAK_LIMITS: `*:${port}=7` })).code, 0);
   });

@@ -42,6 +42,14 @@ describe('parseProcNetTcp', () => {
     assert.ok(parsed.every((c) => c.family === 6));
   });
 
+  test('with a remote port, keeps only connections to it and the listening sockets', () => {
+    assert.deepEqual(parseProcNetTcp(tcp4, 4, [], 2181).map((c) => c.remotePort), [2181]);
+    assert.deepEqual(parseProcNetTcp(tcp6, 6, [], 8080).map((c) => [c.state, c.remotePort]), [
+      ['LISTEN', 0],
+      ['CLOSE_WAIT', 8080],
+    ]);
+  });
+
   test('formats IPv6 groups as RFC 5952 says', () => {
     assert.equal(formatIpv6Groups([0, 0, 0, 0, 0, 0, 0, 1]), '::1');
     assert.equal(formatIpv6Groups([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]), '2001:db8::1:0:0:1');
@@ -98,7 +106,7 @@ describe('summarizeDestinations', () => {
       port: 2181,
       live: 50,
       states: { CLOSE_WAIT: 1, TIME_WAIT: 1 },
-      limit: { max: 60, warnAt: 48, rule: '*:2181=60', setting: 'maxClientCnxns', serverName: 'ZooKeeper', scope: 'per-client-ip' },
+      limit: { max: 60, warnThreshold: 48, rule: '*:2181=60', setting: 'maxClientCnxns', serverName: 'ZooKeeper', scope: 'per-client-ip' },
       share: 50 / 60,
       status: 'near',
       processes: [{ pid: 42, command: 'node app.js', live: 40, other: 1 }],

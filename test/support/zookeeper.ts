@@ -216,7 +216,7 @@ function zooCfg(dataDir: string, port: number, options: StartOptions): string {
   ].join('\n');
 }
 
-/** Starts one ZooKeeper server; resolves once `ruok` answers `imok`. */
+/** Starts one ZooKeeper server; resolves once `ruok` answers `imok` and it serves requests. */
 export async function startZooKeeper(options: StartOptions): Promise<ZooKeeperServer> {
   const missing = zooKeeperMissing();
   if (missing !== undefined) {
@@ -259,12 +259,12 @@ export async function startZooKeeper(options: StartOptions): Promise<ZooKeeperSe
 
   let output = '';
   const listeners = new Set<() => void>();
-  const append = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
+  const append = (chunk: string) => {
+    output += chunk;
     for (const listener of listeners) listener();
   };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
+  child.stdout?.setEncoding('utf8').on('data', append);
+  child.stderr?.setEncoding('utf8').on('data', append);
 
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => {
@@ -335,7 +335,8 @@ export async function startZooKeeper(options: StartOptions): Promise<ZooKeeperSe
       }
       throw new ZooKeeperHarnessError(`ZooKeeper exited during startup (exit code ${child.exitCode}); last log lines:\n${tail(output)}`);
     }
-    if (await isServing(port)) break;
+    // Our own server's start line too: a port raced away to another ZooKeeper would answer ruok.
+    if (/PrepRequestProcessor \(sid:\d+\) started/.test(output) && (await isServing(port))) break;
     if (Date.now() > deadline) {
       await stop();
       throw new ZooKeeperHarnessError(
