@@ -37,3 +37,7 @@ export { declarationKey, emptySummaries } from './summaries';
 export type { CrossFileSummaries, DeclarationLike } from './summaries';
 export { TypedRecognizer, typedServices } from './typed';
 export type { TypedServices } from './typed';
+export { closePathListeners } from './close-paths';
+export type { ClosePathOptions, PathFinding } from './close-paths';
+export { closeInFinallyEdit } from './suggestions';
+export type { CloseEdit } from './suggestions';

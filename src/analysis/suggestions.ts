@@ -25,7 +25,7 @@ export function closeInFinallyEdit(ownership: Ownership, sourceCode: Readonly<TS
   const fn = enclosingFunction(declaration);
   const close = ownership.creation.kind.closeMethods[0] ?? 'close';
   const closeCall = `${fn?.async ? 'await ' : ''}${declarator.id.name}.${close}()`;
-  const indent = ' '.repeat(declaration.loc.start.column);
+  const indent = /^\s*/.exec(sourceCode.lines[declaration.loc.start.line - 1] ?? '')?.[0] ?? '';
   const first = rest[0]!;
   const last = rest[rest.length - 1]!;
   const body = sourceCode.text.slice(first.range[0], last.range[1]).replace(/\n/g, '\n  ');

@@ -3,8 +3,7 @@ import path from 'node:path';
 import * as tsParser from '@typescript-eslint/parser';
 import { Linter, type Rule } from 'eslint';
 import { ts } from 'ts-morph';
-import type { CrossFileSummaries } from '../analysis/summaries';
-import { builtinClients, type ClientKind } from '../catalog';
+import { fileAnalysis, type CreationNode, type CrossFileSummaries } from '../analysis';
 import type { ConfigName, FileNotAnalysed, Finding, RuleDescriptor, Severity } from './findings';
 import { relative } from './load';
 
@@ -38,7 +37,6 @@ export interface AnalyseOptions {
   readonly summaries: CrossFileSummaries;
   readonly config: ConfigName;
   readonly cwd: string;
-  readonly catalog?: readonly ClientKind[];
   readonly plugin?: ConnleakPlugin;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -50,14 +48,13 @@ export interface AnalyseResult {
   readonly rules: RuleDescriptor[];
 }
 
-/** What a rule reported beyond the message text (ESLint drops `data` from its messages). */
+/** What a rule reported beyond the message text: the client kind of the creation it reported. */
 interface CapturedReport {
-  readonly data: Readonly<Record<string, unknown>> | undefined;
+  readonly client: string | undefined;
 }
 
 export function analyse(options: AnalyseOptions): AnalyseResult {
   const plugin = options.plugin ?? loadPlugin();
-  const catalog = options.catalog ?? builtinClients;
   const severities = ruleSeverities(plugin, options.config);
   const captured = new Map<string, CapturedReport>();
   const config: Linter.Config[] = [
@@ -112,7 +109,7 @@ export function analyse(options: AnalyseOptions): AnalyseResult {
         endColumn,
         rule: message.ruleId,
         message: message.message,
-        client: clientOf(report?.data, catalog),
+        client: report?.client ?? 'unknown',
         severity: message.severity === 2 ? 'error' : 'warning',
         fingerprint: `${createHash('sha256').update(identity).digest('hex').slice(0, 32)}:${ordinal}`,
       });
@@ -162,7 +159,7 @@ function capturingRules(rules: Readonly<Record<string, Rule.RuleModule>>, captur
             report: {
               value(descriptor: Rule.ReportDescriptor) {
                 const start = 'loc' in descriptor && descriptor.loc ? ('start' in descriptor.loc ? descriptor.loc.start : descriptor.loc) : 'node' in descriptor ? descriptor.node.loc?.start : undefined;
-                if (start) captured.set(reportKey(`${pluginPrefix}${name}`, start.line, start.column + 1), { data: descriptor.data });
+                if (start) captured.set(reportKey(`${pluginPrefix}${name}`, start.line, start.column + 1), { client: reportedClient(context, descriptor) });
                 context.report(descriptor);
               },
             },
@@ -178,16 +175,15 @@ function reportKey(ruleId: string, line: number, column: number): string {
   return `${ruleId}:${line}:${column}`;
 }
 
-/** The catalog client id a report names: `data.clientId`, or a `data.client` that is an id or a client's name. */
-function clientOf(data: Readonly<Record<string, unknown>> | undefined, catalog: readonly ClientKind[]): string {
-  for (const key of ['clientId', 'client', 'kind']) {
-    const value = data?.[key];
-    if (typeof value !== 'string') continue;
-    if (catalog.some((kind) => kind.id === value)) return value;
-    const byName = catalog.filter((kind) => kind.clientName === value);
-    if (byName.length === 1) return byName[0]!.id;
-  }
-  return 'unknown';
+/**
+ * The catalog id of the client a report is about. ESLint keeps only the message text, so the id
+ * is read back from the rules' own per-file analysis (cached, not recomputed): the creation at
+ * the reported node.
+ */
+function reportedClient(context: Rule.RuleContext, descriptor: Rule.ReportDescriptor): string | undefined {
+  if (!('node' in descriptor) || !descriptor.node) return undefined;
+  const analysis = fileAnalysis(context as unknown as Parameters<typeof fileAnalysis>[0]);
+  return analysis.recognizer.creationAt(descriptor.node as unknown as CreationNode)?.kind.id;
 }
 
 /**

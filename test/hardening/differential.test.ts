@@ -21,7 +21,9 @@ import { appStderr, connleakLines, freePort, runApp } from './support';
 interface Scenario {
   readonly app: string;
   /** The app's exit code without the preload (checked, so a broken app is not taken for a pass). */
-  readonly exitCode: number;
+  readonly exitCode: number | null;
+  /** The signal that ends the app, if one does. */
+  readonly signal?: NodeJS.Signals;
   /** Something the plain run must print, proving the fault really happened. */
   readonly shows: RegExp;
   /** CONNLEAK_LIMITS for the preload run; PORT is replaced by the app's port. */
@@ -48,7 +50,7 @@ async function differential(scenario: Scenario): Promise<void> {
 
   const plain = await runApp(scenario.app, { ...options, env });
   assert.equal(plain.timedOut, false, `${scenario.app} timed out without the preload`);
-  assert.equal(plain.code, scenario.exitCode, `${scenario.app} without the preload: exit ${plain.code}\n${plain.stderr}`);
+  assert.deepEqual({ code: plain.code, signal: plain.signal }, { code: scenario.exitCode, signal: scenario.signal ?? null }, `${scenario.app} without the preload\n${plain.stderr}`);
   assert.match(plain.stdout, scenario.shows);
 
   const reportFile = path.join(workDir, `${scenario.app}.${port}.json`);
@@ -67,14 +69,18 @@ async function differential(scenario: Scenario): Promise<void> {
   assert.deepEqual({ code: traced.code, signal: traced.signal }, { code: plain.code, signal: plain.signal }, `${scenario.app}: exit differs under the preload\n${traced.stderr}`);
   assert.equal(appStderr(traced.stderr), appStderr(plain.stderr), `${scenario.app}: stderr differs beyond connleak: lines`);
 
+  const connleak = connleakLines(traced.stderr);
+  assert.deepEqual(connleak.filter((line) => /internal error/.test(line)), [], `${scenario.app}: the tracer disabled itself`);
+
   const trace = validateTrace(JSON.parse(readFileSync(reportFile, 'utf8')));
-  if (plain.code === 0) assert.equal(trace.process.exitCode, 0);
+  if (plain.signal !== null) assert.equal(trace.process.endReason, 'signal');
+  else if (plain.code === 0) assert.equal(trace.process.exitCode, 0);
   else assert.equal(trace.process.endReason, 'uncaught-exception');
   if (scenario.closesEverything) {
     assert.deepEqual(trace.openAtExit, [], `${scenario.app}: the trace still counts sockets open at exit`);
     for (const entry of trace.destinations) assert.equal(entry.live, 0, `${entry.destination} still live`);
   }
-  scenario.check?.(trace, connleakLines(traced.stderr), port);
+  scenario.check?.(trace, connleak, port);
 }
 
 describe('the preload changes nothing an app can see when servers misbehave', () => {
@@ -83,9 +89,11 @@ describe('the preload changes nothing an app can see when servers misbehave', ()
       app: 'fault-refused.js',
       exitCode: 0,
       shows: /attempt3 error ECONNREFUSED/,
-      limits: '127.0.0.1:PORT=1',
+      // A connecting socket counts; with a limit of 2 (warning at 2) the attempts, one at a
+      // time, only warn if a refused socket stayed counted after its close.
+      limits: '127.0.0.1:PORT=2',
       closesEverything: true,
-      check: (trace) => assert.equal(trace.warnings.length, 0, 'a refused connect was counted as live long enough to warn'),
+      check: (trace) => assert.deepEqual(trace.warnings, [], 'a refused socket stayed counted after its close'),
     }));
 
   test('reset right after accept, past the limit (the ZooKeeper maxClientCnxns pattern)', () =>
@@ -134,7 +142,11 @@ describe('the preload changes nothing an app can see when servers misbehave', ()
       limits: '127.0.0.1:PORT=2',
       closesEverything: true,
       fdLimit: 64,
-      check: (trace, _connleak, port) => assert.ok(destination(trace, port), 'the trace knows the destination'),
+      check: (trace, _connleak, port) => {
+        assert.ok(destination(trace, port), 'the trace knows the destination');
+        // The app ends every connection itself (end() or destroy()); the server never does.
+        assert.deepEqual(trace.resets, [], 'a connection the app closed itself was diagnosed as a server reset');
+      },
     }));
 
   test('EMFILE under ulimit -n 64 with host-wide counting (the preload reads /proc then)', () =>
@@ -188,6 +200,17 @@ describe('the preload changes nothing an app can see when servers misbehave', ()
       limits: '127.0.0.1:PORT=1',
       closesEverything: true,
       check: (trace, _connleak, port) => assert.equal(destination(trace, port)?.opened, 4, 'each connect() of the one object is a connection'),
+    }));
+
+  test('the app dies by SIGTERM with a connection open', () =>
+    differential({
+      app: 'fault-signal.js',
+      exitCode: null,
+      signal: 'SIGTERM',
+      shows: /sending SIGTERM to myself/,
+      limits: '127.0.0.1:PORT=1',
+      closesEverything: false,
+      check: (trace) => assert.equal(trace.openAtExit.length, 1, 'the open connection is in the trace written on SIGTERM'),
     }));
 
   test("an app's own Error.prepareStackTrace and Error.stackTraceLimit", () =>

@@ -98,6 +98,25 @@ describe('connleak netstat against real loopback connections', () => {
     assert.match(io.out, new RegExp(`127\\.0\\.0\\.1:${ipv4.port}: 7 live of limit 8, warn threshold 7, limit rule \\*:${ipv4.port}=8`));
   });
 
+  test('--watch redraws the table in place on a terminal until SIGINT', async () => {
+    const io = captureIo({ CONNLEAK_LIMITS: `*:${ipv4.port}=7` });
+    const terminal = {
+      ...io,
+      stdoutIsTty: true,
+      stdout(text: string) {
+        io.stdout(text);
+        // Two frames drawn: interrupt as a person at the terminal would.
+        if (io.out.split('\x1b[H\x1b[2J').length === 3) process.emit('SIGINT');
+      },
+    };
+    assert.equal(await main(['netstat', '--watch', '0.1', '--port', String(ipv4.port), '--fail'], terminal), 1);
+    const frames = io.out.split('\x1b[H\x1b[2J');
+    assert.equal(frames[0], '');
+    assert.equal(frames.length, 3);
+    for (const frame of frames.slice(1)) assert.match(frame, new RegExp(`^connleak netstat: 7 live[^]*\\n127\\.0\\.0\\.1:${ipv4.port} +7 +7 +100% +AT LIMIT`));
+    assert.equal(process.listenerCount('SIGINT'), 0);
+  });
+
   test('--watch prints one JSON line per sample when not on a terminal and stops on SIGINT', async () => {
     const child = spawn(process.execPath, [cliPath, 'netstat', '--watch', '0.2', '--port', String(ipv4.port)], {
       stdio: ['ignore', 'pipe', 'pipe'],

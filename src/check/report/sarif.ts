@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { repositoryUrl } from '../../analysis/create-rule';
 import type { CheckReport, Finding, RuleDescriptor, Severity } from '../findings';
 
 /**
@@ -11,7 +12,6 @@ import type { CheckReport, Finding, RuleDescriptor, Severity } from '../findings
 const sarifSchema = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 const sourceRoot = '%SRCROOT%';
 export const fingerprintName = 'connleakFingerprint/v1';
-const informationUri = 'https://github.com/connleak/connleak';
 
 export function formatSarif(report: CheckReport): string {
   const rules = [...report.rules];
@@ -29,7 +29,7 @@ export function formatSarif(report: CheckReport): string {
             name: 'connleak',
             version: report.toolVersion,
             semanticVersion: report.toolVersion,
-            informationUri,
+            informationUri: repositoryUrl,
             rules: rules.map(ruleMetadata),
           },
         },
