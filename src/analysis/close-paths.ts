@@ -134,9 +134,14 @@ export function closePathListeners(
       done: false,
     };
     current!.tracked.push(tracked);
-    for (const close of ownership.closes) push(closesAt, close.at, tracked);
     for (const write of ownership.writes) push(writesAt, write, tracked);
     addEffect({ open: tracked });
+    for (const close of ownership.closes) {
+      // `net.connect(port, () => socket.end())`: a callback among the creation's own arguments
+      // was already passed over; it closes the client from the moment it exists.
+      if (isWithin(close.at, ownership.creation.node)) addEffect({ close: tracked });
+      else push(closesAt, close.at, tracked);
+    }
   }
 
   function onCreationNode(node: Node): void {
@@ -252,6 +257,11 @@ export function closePathListeners(
     },
     CallExpression(node: TSESTree.CallExpression) {
       closeAt(node);
+      if (current && current.tracked.length > 0 && isProcessExit(node)) {
+        // The process ends here, and every connection with it.
+        for (const tracked of current.tracked) addEffect({ close: tracked });
+        return;
+      }
       mayThrow(node);
     },
     NewExpression(node: TSESTree.NewExpression) {
@@ -274,6 +284,14 @@ export function closePathListeners(
     'AssignmentExpression:exit': onWrite,
     'UpdateExpression:exit': onWrite,
   };
+}
+
+function isProcessExit(call: TSESTree.CallExpression): boolean {
+  const member = calleeMember(call);
+  if (!member) return false;
+  const object = skipWrappers(member.object);
+  const name = memberName(member);
+  return object.type === 'Identifier' && object.name === 'process' && (name === 'exit' || name === 'abort');
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -95,8 +95,18 @@ export function analyzeOwnership(creation: Creation, context: OwnershipContext):
     case 'closer-argument':
       return { ...base, fate: 'closed', closes: [{ node: sink.node, at: sink.node, everywhere: false }] };
     case 'use':
-    case 'discard':
+    case 'discard': {
+      // Callback APIs (`amqp.connect(url, (error, connection) => …)` of amqplib/callback_api,
+      // older mongodb drivers) hand the client to the callback and return nothing worth keeping.
+      const callback = creation.node.type === 'CallExpression' ? creation.node.arguments.at(-1) : undefined;
+      if (callback && isFunction(callback) && callback.params.length >= 2) {
+        const parameter = callback.params[1];
+        const variable = parameter?.type === 'Identifier' ? findVariable(context.getScope, callback.body, parameter.name) : undefined;
+        if (!variable) return { ...base, fate: 'escaped', escapes: [{ reason: 'unknown', node: callback }] };
+        return { ...bindingOwnership(base, [variable], callback, undefined, sinkContext), pathSensitive: false };
+      }
       return { ...base, fate: 'discarded' };
+    }
     case 'escape':
       return { ...base, fate: 'escaped', escapes: [{ reason: sink.reason, node: sink.node }] };
     case 'field': {

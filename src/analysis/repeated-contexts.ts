@@ -67,6 +67,7 @@ const middlewareMethods = new Set(['use']);
 const listenerMethods = new Set(['on', 'addListener', 'prependListener']);
 const requestHookMethods = new Set(['addHook', 'ext']);
 const serverModules = new Set(['http', 'https', 'http2', 'net', 'tls', 'node:http', 'node:https', 'node:http2', 'node:net', 'node:tls']);
+const storingMethods = new Set(['push', 'unshift', 'add', 'set', 'splice', 'concat', 'register', 'define', 'defineProperty']);
 const promiseCombinators = new Set(['all', 'allSettled', 'any', 'race']);
 /** NestJS-style route and message handler decorators on controller methods. */
 const handlerDecorators = new Set(['Get', 'Post', 'Put', 'Delete', 'Patch', 'All', 'Head', 'Options', 'MessagePattern', 'EventPattern', 'SubscribeMessage']);
@@ -151,7 +152,11 @@ function loopContext(loop: Node, part: Node, description: string): RepeatedConte
 function isOnceCalledCallback(fn: FunctionNode): boolean {
   const parent = fn.parent;
   if (!parent) return false;
-  if (parent.type === 'CallExpression' || parent.type === 'NewExpression') return true;
+  if (parent.type === 'CallExpression' || parent.type === 'NewExpression') {
+    // `handlers.push(() => …)` stores the function for later; it does not run it.
+    const member = parent.type === 'CallExpression' ? calleeMember(parent) : undefined;
+    return !(member && storingMethods.has(memberName(member) ?? ''));
+  }
   // `(async () => { … })()` with type wrappers in between.
   let child: Node = fn;
   let current: Node | undefined = parent;
@@ -335,5 +340,6 @@ function routeObjectHandler(property: TSESTree.Property, fn: FunctionNode): Repe
 }
 
 function withArticle(phrase: string): string {
-  return /^[aeiou]/i.test(phrase) ? `an ${phrase}` : `a ${phrase}`;
+  // "an http.createServer()": the letters are read out.
+  return /^(?:[aeiou]|https?\b|http2\b)/i.test(phrase) ? `an ${phrase}` : `a ${phrase}`;
 }

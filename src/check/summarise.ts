@@ -23,17 +23,43 @@ interface FunctionEntry {
   readonly node: FunctionWithBody;
   /** Declaration keys a call of this function resolves to (usually one). */
   readonly keys: readonly string[];
+  /** What it returns, read once (the fixpoint only re-judges it). */
+  returned?: readonly (ts.Expression | undefined)[];
+  /** Per parameter, how the function treats it, read once. */
+  parameters?: readonly ParameterUse[];
 }
 
 interface ClassEntry {
   readonly node: ts.ClassLikeDeclaration;
   readonly keys: readonly string[];
+  createdFields?: ReadonlyMap<string, string>;
+  constructorParameters?: readonly ParameterUse[];
+}
+
+/** How a function treats the client passed as one of its parameters. */
+interface ParameterUse {
+  readonly index: number;
+  /** Closes it itself (`client.close()`), or stores it on `this` of a class that closes it. */
+  readonly closes: boolean;
+  /** Calls that receive it as an argument: closers among their callees close it too. */
+  readonly handedTo: readonly { readonly call: ts.CallExpression | ts.NewExpression; readonly argument: number }[];
+}
+
+/** Summaries, plus what lets the checker skip files that cannot reach a factory. */
+export interface ProgramSummaries {
+  readonly summaries: CrossFileSummaries;
+  /**
+   * Every name a summarised factory can be reached by as a property (`db.open()`, a getter
+   * `store.session`, a barrel's `clients.zk()`): its declared name, export aliases and `default`.
+   * A property access by any other name cannot resolve to a factory.
+   */
+  readonly factoryNames: ReadonlySet<string>;
 }
 
 /** Iterations are bounded: each one adds at least one entry, so a program converges long before. */
 const maxIterations = 100;
 
-export function summarise(program: ts.Program, files: readonly ts.SourceFile[], catalog: readonly ClientKind[] = builtinClients): CrossFileSummaries {
+export function summarise(program: ts.Program, files: readonly ts.SourceFile[], catalog: readonly ClientKind[] = builtinClients): ProgramSummaries {
   return new Summariser(program.getTypeChecker(), catalog).run(files);
 }
 
@@ -44,8 +70,13 @@ class Summariser {
   private readonly closers = new Map<string, Set<number>>();
   private readonly closeMethods = new Map<string, string[]>();
   private readonly catalogCreations = new Map<ts.Node, string | null>();
+  private readonly locals = new Map<ts.Symbol, { values: ts.Expression[]; escapes: boolean }>();
   private readonly functions: FunctionEntry[] = [];
   private readonly classes: ClassEntry[] = [];
+  private readonly exportSpecifiers: ts.ExportSpecifier[] = [];
+  /** Property names that may reach a factory / a closer (see ProgramSummaries.factoryNames). */
+  private readonly factoryNames = new Set(['default']);
+  private readonly closerNames = new Set(['default']);
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -55,17 +86,21 @@ class Summariser {
     this.closeNames = new Set(catalog.flatMap((kind) => kind.closeMethods));
   }
 
-  run(files: readonly ts.SourceFile[]): CrossFileSummaries {
+  run(files: readonly ts.SourceFile[]): ProgramSummaries {
     for (const file of files) this.collect(file);
     for (let iteration = 0; iteration < maxIterations; iteration++) {
       let changed = false;
       for (const entry of this.functions) changed = this.summariseFunction(entry) || changed;
       for (const entry of this.classes) changed = this.summariseClass(entry) || changed;
       if (!changed) break;
+      this.addExportAliases();
     }
     const closers: Record<string, number[]> = {};
     for (const [key, indexes] of this.closers) closers[key] = [...indexes].sort((a, b) => a - b);
-    return { factories: Object.fromEntries(this.factories), closers, closeMethods: Object.fromEntries(this.closeMethods) };
+    return {
+      summaries: { factories: Object.fromEntries(this.factories), closers, closeMethods: Object.fromEntries(this.closeMethods) },
+      factoryNames: this.factoryNames,
+    };
   }
 
   private collect(file: ts.SourceFile): void {
@@ -76,10 +111,37 @@ class Summariser {
       } else if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
         const keys = this.classKeys(node);
         if (keys.length > 0) this.classes.push({ node, keys });
+      } else if (ts.isExportSpecifier(node)) {
+        this.exportSpecifiers.push(node);
       }
       ts.forEachChild(node, visit);
     };
     visit(file);
+  }
+
+  /** `export { openZooKeeper as zk }`: `zk` reaches a factory too. */
+  private addExportAliases(): void {
+    for (const specifier of this.exportSpecifiers) {
+      const name = specifier.name.text;
+      if (this.factoryNames.has(name) && this.closerNames.has(name)) continue;
+      let symbol = this.checker.getSymbolAtLocation(specifier.name);
+      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+      const declaration = symbol?.declarations?.[0];
+      if (!declaration) continue;
+      const key = declarationKey(declaration);
+      if (this.factories.has(key)) this.factoryNames.add(name);
+      if (this.closers.has(key)) this.closerNames.add(name);
+    }
+  }
+
+  private addFactory(keys: readonly string[], node: ts.Node, client: string): void {
+    for (const key of keys) this.factories.set(key, client);
+    for (const name of declaredNames(node)) this.factoryNames.add(name);
+  }
+
+  private addCloser(keys: readonly string[], node: ts.Node, index: number): void {
+    for (const key of keys) addTo(this.closers, key, index);
+    for (const name of declaredNames(node)) this.closerNames.add(name);
   }
 
   // ---------------------------------------------------------------- functions
@@ -87,27 +149,29 @@ class Summariser {
   private summariseFunction(entry: FunctionEntry): boolean {
     let changed = false;
     if (!this.factories.has(entry.keys[0]!) && !ts.isConstructorDeclaration(entry.node)) {
-      const client = this.returnsFresh(entry.node);
+      const client = this.returnsFresh(entry);
       if (client !== undefined) {
-        for (const key of entry.keys) this.factories.set(key, client);
+        this.addFactory(entry.keys, entry.node, client);
         changed = true;
       }
     }
-    entry.node.parameters.forEach((parameter, index) => {
-      if (this.closers.get(entry.keys[0]!)?.has(index) || !this.closesParameter(entry.node, parameter)) return;
-      for (const key of entry.keys) addTo(this.closers, key, index);
+    entry.parameters ??= this.parameterUses(entry.node);
+    for (const use of entry.parameters) {
+      if (this.closers.get(entry.keys[0]!)?.has(use.index) || !this.closesThrough(use)) continue;
+      this.addCloser(entry.keys, entry.node, use.index);
       changed = true;
-    });
+    }
     return changed;
   }
 
   /** The client id when every value the function returns (ignoring `null`/`undefined`) is fresh. */
-  private returnsFresh(fn: FunctionWithBody): string | undefined {
+  private returnsFresh(entry: FunctionEntry): string | undefined {
+    const fn = entry.node;
     if (!fn.body || ('asteriskToken' in fn && fn.asteriskToken)) return undefined;
-    const returned = ts.isBlock(fn.body) ? returnedExpressions(fn.body) : [fn.body];
+    entry.returned ??= (ts.isBlock(fn.body) ? returnedExpressions(fn.body) : [fn.body]).filter((expression) => expression === undefined || !isNullish(expression));
     let client: string | undefined;
-    for (const expression of returned) {
-      if (expression === undefined || isNullish(expression)) continue;
+    for (const expression of entry.returned) {
+      if (expression === undefined) continue;
       const fresh = this.freshClient(expression, fn);
       if (fresh === undefined) return undefined;
       client ??= fresh;
@@ -142,8 +206,8 @@ class Summariser {
       this.catalogCreations.set(node, catalogClient);
     }
     if (catalogClient !== null) return catalogClient;
-    const declaration = this.origins.calleeDeclaration(node.expression);
-    return declaration ? this.factories.get(declarationKey(declaration)) : undefined;
+    const key = this.origins.calleeKey(node.expression, this.factoryNames);
+    return key === undefined ? undefined : this.factories.get(key);
   }
 
   /** `new Promise((resolve) => { const c = createClient(); c.once('connected', () => resolve(c)); })`. */
@@ -178,18 +242,25 @@ class Summariser {
     const declaration = symbol?.valueDeclaration;
     if (!symbol || !declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
     if (enclosingFunction(declaration) !== fn) return undefined;
-    const values: ts.Expression[] = declaration.initializer ? [declaration.initializer] : [];
-    let escapes = false;
-    forEachDescendant(fn, (child) => {
-      if (escapes || !ts.isIdentifier(child) || child.text !== identifier.text || child === declaration.name) return;
-      if (this.checker.getSymbolAtLocation(child) !== symbol) return;
-      const use = usage(child);
-      if (use.kind === 'assigned') values.push(use.value);
-      else if (use.kind === 'escapes' && !(resolve && use.argumentOf && this.checker.getSymbolAtLocation(use.argumentOf) === resolve)) escapes = true;
-    });
-    if (escapes) return undefined;
+    let uses = this.locals.get(symbol);
+    if (!uses) {
+      // The variable belongs to one function, and `resolve` is that function's first parameter
+      // when it is a promise executor, so the uses depend on the symbol alone.
+      const found = { values: declaration.initializer ? [declaration.initializer] : [], escapes: false };
+      const name = declaration.name;
+      forEachDescendant(fn, (child) => {
+        if (found.escapes || !ts.isIdentifier(child) || child.text !== name.text || child === name) return;
+        if (this.checker.getSymbolAtLocation(child) !== symbol) return;
+        const use = usage(child);
+        if (use.kind === 'assigned') found.values.push(use.value);
+        else if (use.kind === 'escapes' && !(resolve && use.argumentOf && this.checker.getSymbolAtLocation(use.argumentOf) === resolve)) found.escapes = true;
+      });
+      uses = found;
+      this.locals.set(symbol, uses);
+    }
+    if (uses.escapes) return undefined;
     let client: string | undefined;
-    for (const value of values) {
+    for (const value of uses.values) {
       if (isNullish(value)) continue;
       const fresh = this.freshClient(value, fn, depth + 1);
       if (fresh === undefined) return undefined;
@@ -198,44 +269,46 @@ class Summariser {
     return client;
   }
 
-  /** Does `fn` close (or take ownership of) the client passed as `parameter`? */
-  private closesParameter(fn: FunctionWithBody, parameter: ts.ParameterDeclaration): boolean {
-    const name = parameter.name;
-    if (!ts.isIdentifier(name) || !fn.body) return false;
-    const symbol = this.checker.getSymbolAtLocation(name);
-    if (!symbol) return false;
+  /** How `fn` treats each of its (simply named) parameters, read once from its body. */
+  private parameterUses(fn: FunctionWithBody): ParameterUse[] {
+    const uses: ParameterUse[] = [];
+    if (!fn.body) return uses;
     const owner = ts.isConstructorDeclaration(fn) ? fn.parent : undefined;
-    if (owner && ts.isParameterPropertyDeclaration(parameter, fn) && this.closingMethodsOf(owner, name.text).length > 0) return true;
-    let closes = false;
-    forEachDescendant(fn.body, (child) => {
-      if (closes || !ts.isIdentifier(child) || child.text !== name.text || this.checker.getSymbolAtLocation(child) !== symbol) return;
-      closes = this.closesAt(child, owner);
+    fn.parameters.forEach((parameter, index) => {
+      const name = parameter.name;
+      if (!ts.isIdentifier(name)) return;
+      const symbol = this.checker.getSymbolAtLocation(name);
+      if (!symbol) return;
+      let closes = !!owner && ts.isParameterPropertyDeclaration(parameter, fn) && this.closingMethodsOf(owner, name.text).length > 0;
+      const handedTo: { call: ts.CallExpression | ts.NewExpression; argument: number }[] = [];
+      forEachDescendant(fn.body!, (child) => {
+        if (closes || !ts.isIdentifier(child) || child.text !== name.text || this.checker.getSymbolAtLocation(child) !== symbol) return;
+        const outer = climbOuterExpressions(child);
+        const parent = outer.parent;
+        if (ts.isPropertyAccessExpression(parent) && parent.expression === outer) {
+          // `client.close()`, `client?.quit()`, `await client.end()`
+          closes = this.closeNames.has(parent.name.text) && ts.isCallExpression(parent.parent) && parent.parent.expression === parent;
+        } else if ((ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.expression !== outer) {
+          const argument = parent.arguments?.indexOf(outer as ts.Expression) ?? -1;
+          if (argument >= 0) handedTo.push({ call: parent, argument });
+        } else if (owner && ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === outer) {
+          // `this.client = client` in a class that closes `this.client`.
+          const field = thisPropertyName(parent.left);
+          closes = field !== undefined && this.closingMethodsOf(owner, field).length > 0;
+        }
+      });
+      if (closes || handedTo.length > 0) uses.push({ index, closes, handedTo });
     });
-    return closes;
+    return uses;
   }
 
-  /** Is this reference to a client a place where it is closed, or handed to something that closes it? */
-  private closesAt(reference: ts.Identifier, owner: ts.ClassLikeDeclaration | undefined): boolean {
-    const outer = climbOuterExpressions(reference);
-    const parent = outer.parent;
-    // `client.close()`, `client?.quit()`, `await client.end()`
-    if (ts.isPropertyAccessExpression(parent) && parent.expression === outer && this.closeNames.has(parent.name.text)) {
-      const call = parent.parent;
-      return ts.isCallExpression(call) && call.expression === parent;
-    }
-    // `closeQuietly(client)`: a summarised closer.
-    if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
-      const index = parent.arguments?.indexOf(outer as ts.Expression) ?? -1;
-      if (index < 0) return false;
-      const declaration = this.origins.calleeDeclaration(parent.expression);
-      return !!declaration && this.closers.get(declarationKey(declaration))?.has(index) === true;
-    }
-    // `this.client = client` in a class that closes `this.client`.
-    if (owner && ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === outer) {
-      const field = thisPropertyName(parent.left);
-      return field !== undefined && this.closingMethodsOf(owner, field).length > 0;
-    }
-    return false;
+  /** Closed by the function itself, or handed to a summarised closer (`closeQuietly(client)`). */
+  private closesThrough(use: ParameterUse): boolean {
+    if (use.closes) return true;
+    return use.handedTo.some(({ call, argument }) => {
+      const key = this.origins.calleeKey(call.expression, this.closerNames);
+      return key !== undefined && this.closers.get(key)?.has(argument) === true;
+    });
   }
 
   // ---------------------------------------------------------------- classes
@@ -247,20 +320,21 @@ class Summariser {
       for (const [field, client] of this.createdFields(entry.node)) {
         const methods = this.closingMethodsOf(entry.node, field);
         if (methods.length === 0) continue;
-        for (const classKey of entry.keys) {
-          this.factories.set(classKey, client);
-          this.closeMethods.set(classKey, methods);
-        }
+        this.addFactory(entry.keys, entry.node, client);
+        for (const classKey of entry.keys) this.closeMethods.set(classKey, methods);
         changed = true;
         break;
       }
     }
-    const constructor = entry.node.members.find(ts.isConstructorDeclaration);
-    constructor?.parameters.forEach((parameter, index) => {
-      if (this.closers.get(key)?.has(index) || !this.closesParameter(constructor, parameter)) return;
-      for (const classKey of entry.keys) addTo(this.closers, classKey, index);
+    if (entry.constructorParameters === undefined) {
+      const constructor = entry.node.members.find(ts.isConstructorDeclaration);
+      entry.constructorParameters = constructor ? this.parameterUses(constructor) : [];
+    }
+    for (const use of entry.constructorParameters) {
+      if (this.closers.get(key)?.has(use.index) || !this.closesThrough(use)) continue;
+      this.addCloser(entry.keys, entry.node, use.index);
       changed = true;
-    });
+    }
     return changed;
   }
 
@@ -344,6 +418,22 @@ function isFunctionWithBody(node: ts.Node): node is FunctionWithBody {
     (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node) || ts.isConstructorDeclaration(node)) &&
     node.body !== undefined
   );
+}
+
+/** The names a declaration is called by as a property: `open` for `open() {}`, `exports.open = …`, `const open = …`. */
+function declaredNames(node: ts.Node): string[] {
+  let named: ts.Node = node;
+  if (ts.isArrowFunction(node) || ts.isFunctionExpression(node) || ts.isClassExpression(node)) {
+    let outer: ts.Node = node;
+    while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent) || ts.isSatisfiesExpression(outer.parent)) outer = outer.parent;
+    named = outer.parent;
+  }
+  if (ts.isBinaryExpression(named)) named = named.left;
+  if (ts.isPropertyAccessExpression(named)) return [named.name.text];
+  const name = (named as { name?: ts.Node }).name;
+  if (name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name))) return [name.text];
+  if (node.name === undefined && ts.isFunctionExpression(node)) return ['default'];
+  return [];
 }
 
 function methodBody(member: ts.ClassElement): ts.Node | undefined {

@@ -7,7 +7,7 @@ import { parseLimits, readRuntimeConfig, type DestinationLimit } from '../runtim
 import { canonicalAddress, resolveHost } from '../netstat/addresses';
 import { clientConnections, summarizeDestinations, type DestinationFilter } from '../netstat/destinations';
 import { formatTable, type NetstatSnapshot } from '../netstat/format';
-import { ProcNetUnavailableError, readEphemeralPortRange, readTcpConnections, socketOwners } from '../netstat/proc-net';
+import { ProcNetUnavailableError, readEphemeralPortRange, readTcpConnections, socketOwners, type SocketOwner } from '../netstat/proc-net';
 import { ExitCode, UsageError, type CliIo } from './io';
 
 export const netstatUsage = `Usage: connleak netstat [options]
@@ -139,7 +139,7 @@ export function takeSnapshot(options: Pick<NetstatOptions, 'filter' | 'limits' |
   const proc = options.procRoot === undefined ? {} : { procRoot: options.procRoot };
   const tables = readTcpConnections({ ...proc, ...(options.filter.port === undefined ? {} : { remotePort: options.filter.port }) });
   const clients = clientConnections(tables, options.filter, { ephemeralPorts: readEphemeralPortRange(proc) });
-  const owners = clients.length === 0 ? new Map() : socketOwners(clients.map((connection) => connection.inode), proc);
+  const owners = clients.length === 0 ? new Map<number, SocketOwner>() : socketOwners(clients.map((connection) => connection.inode), proc);
   return {
     time: new Date().toISOString(),
     warnAt: options.warnAt,

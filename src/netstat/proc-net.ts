@@ -102,6 +102,11 @@ function readProcFile(path: string, required: boolean): string | undefined {
  * Parses one table. Line layout (net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c):
  * `%4d: LOCAL:PORT REMOTE:PORT ST TX:RX TR:WHEN RETR UID TIMEOUT INODE ...`, addresses as
  * 8 (IPv4) or 32 (IPv6) hex digits of 32-bit words in host byte order, ports as 4 hex digits.
+ *
+ * The kernel fills the file a buffer at a time, resuming at a hash bucket and an offset in it; a
+ * socket opened or closed meanwhile can shift a bucket and repeat a line (seen here on a host
+ * churning connections). Repeats are dropped: by inode, or by address pair for sockets without
+ * one (TIME_WAIT).
  */
 export function parseProcNetTcp(text: string, family: 4 | 6, into: TcpConnection[] = [], remotePort?: number): TcpConnection[] {
   const addressLength = family === 4 ? 8 : 32;
@@ -116,6 +121,8 @@ export function parseProcNetTcp(text: string, family: 4 | 6, into: TcpConnection
     }
     return decoded;
   };
+  const seenInodes = new Set<number>();
+  const seenPairs = new Set<string>();
   let lineStart = text.indexOf('\n') + 1; // the header line
   while (lineStart > 0 && lineStart < text.length) {
     let lineEnd = text.indexOf('\n', lineStart);
@@ -141,6 +148,13 @@ export function parseProcNetTcp(text: string, family: 4 | 6, into: TcpConnection
         if (field === 3) uid = Number(text.slice(start, cursor));
         else if (field === 5) inode = Number(text.slice(start, cursor));
       }
+      const pair = inode === 0 ? text.slice(local, stateAt) : '';
+      if (inode !== 0 ? seenInodes.has(inode) : seenPairs.has(pair)) {
+        lineStart = lineEnd + 1;
+        continue;
+      }
+      if (inode !== 0) seenInodes.add(inode);
+      else seenPairs.add(pair);
       into.push({
         family,
         localAddress: address(text.slice(local, local + addressLength)),

@@ -28,8 +28,11 @@ const growthWindowMs = 10_000;
 /** Below this, growth is a burst ("+7 in 2 ms"), not a rate. */
 const burstSeconds = 0.05;
 
-/** Growth over the last seconds, from the destination's remembered counts. */
-export function growthOf(destination: GrowthSource, live: number, now: number): Growth | undefined {
+/**
+ * Growth over the last seconds, from the destination's remembered counts of this process; the time
+ * to the limit counts from `effectiveLive` (the host's count under CONNLEAK_SCOPE=host).
+ */
+export function growthOf(destination: GrowthSource, live: number, now: number, effectiveLive = live): Growth | undefined {
   const size = destination.historyT.length;
   let oldestT = Infinity;
   let oldestLive = 0;
@@ -46,7 +49,7 @@ export function growthOf(destination: GrowthSource, live: number, now: number): 
   if (seconds < burstSeconds) return { gained, seconds };
   const ratePerSecond = gained / seconds;
   const max = destination.limit?.max;
-  return max !== undefined && live < max ? { gained, seconds, ratePerSecond, secondsToLimit: (max - live) / ratePerSecond } : { gained, seconds, ratePerSecond };
+  return max !== undefined && effectiveLive < max ? { gained, seconds, ratePerSecond, secondsToLimit: (max - effectiveLive) / ratePerSecond } : { gained, seconds, ratePerSecond };
 }
 
 function formatSeconds(seconds: number): string {

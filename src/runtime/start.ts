@@ -3,10 +3,29 @@ import { emitRuntimeEvent, publishSnapshot } from './api';
 import { installCatalogHooks, disableCatalogHooks } from './catalog-hooks';
 import type { RuntimeConfig } from './config';
 import { installExitHandlers } from './exit';
+import { createHostCounter } from './host-scope';
 import { disableSocketHooks, installSocketHooks, localSink } from './socket-hooks';
 import { receiveFromWorkers, workerSink } from './thread-relay';
 import { reportPath } from './trace-file';
 import { Tracer } from './tracer';
+
+/**
+ * What every hook calls when the tracer itself fails: disable all hooks (they become
+ * pass-throughs) and say so in one line, once. The app runs on untraced.
+ */
+export function internalErrorHandler(print: (line: string) => void, onDisable: () => void = () => {}): (error: unknown) => void {
+  let disabled = false;
+  return (error) => {
+    if (disabled) return;
+    disabled = true;
+    disableSocketHooks();
+    disableCatalogHooks();
+    onDisable();
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    print(`connleak: internal error, tracer disabled: ${message}`);
+    if (process.env.CONNLEAK_DEBUG === '1' && error instanceof Error && error.stack) print(error.stack);
+  };
+}
 
 /** Starts tracing this thread with a validated configuration (the preload's body). */
 export function startRuntime(config: RuntimeConfig): Tracer | undefined {
@@ -14,15 +33,9 @@ export function startRuntime(config: RuntimeConfig): Tracer | undefined {
     process.stderr.write(`${line}\n`);
   };
   let disabled = false;
-  const onInternalError = (error: unknown): void => {
-    if (disabled) return;
+  const onInternalError = internalErrorHandler(print, () => {
     disabled = true;
-    disableSocketHooks();
-    disableCatalogHooks();
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    print(`connleak: internal error, tracer disabled: ${message}`);
-    if (process.env.CONNLEAK_DEBUG === '1' && error instanceof Error && error.stack) print(error.stack);
-  };
+  });
   try {
     if (!isMainThread) {
       installSocketHooks(workerSink(config, onInternalError), onInternalError);
@@ -36,6 +49,7 @@ export function startRuntime(config: RuntimeConfig): Tracer | undefined {
       sampling: reportFile !== undefined,
       captureAll: reportFile !== undefined || config.fail !== 'off',
     });
+    if (config.scope === 'host') tracer.hostCounter = createHostCounter(print);
     installSocketHooks(localSink(tracer), onInternalError);
     installCatalogHooks(onInternalError);
     receiveFromWorkers(tracer, onInternalError);

@@ -39,8 +39,14 @@ export interface CloseInfo {
 
 /** Host-wide counts for `CONNLEAK_SCOPE=host`. */
 export interface HostCounter {
-  /** Live connections of the whole host to this destination, or undefined when unknown. */
-  count(destination: Destination, processLive: number): { live: number; others: TraceOtherProcess[] } | undefined;
+  /**
+   * Live connections of the whole host to the destination (this process's included): read from
+   * the kernel when `mayRead` and the last read is old enough, estimated from this process's
+   * changes in between.
+   */
+  live(destination: Destination, processLive: number, now: number, mayRead: boolean): number;
+  /** Other processes holding connections to the destination (read on demand, for a warning). */
+  others(destination: Destination): TraceOtherProcess[];
 }
 
 const historySize = 40;
@@ -181,7 +187,7 @@ export class Tracer {
     if (!destination.detailed) return;
     if (this.options.sampling) this.resolve(record);
     if (info?.resetCode !== undefined && destination.limit !== undefined) this.reset(record, destination, info.resetCode, liveBefore);
-    if (live < destination.threshold) {
+    if (this.effectiveLive(destination, live, false) < destination.threshold) {
       destination.warned = 0;
       destination.resetsInEpisode = 0;
       destination.diagnosed = false;
@@ -257,17 +263,21 @@ export class Tracer {
   checkRise(destination: Destination, processLive: number, now = this.now()): void {
     const limit = destination.limit;
     if (limit === undefined || destination.warned === 2) return;
-    let live = processLive;
+    const live = this.effectiveLive(destination, processLive, true, now);
+    const level = live >= limit.max ? 'limit' : live >= destination.threshold && destination.warned === 0 ? 'threshold' : undefined;
+    if (level === undefined) return;
     let others: TraceOtherProcess[] | undefined;
-    if (this.hostCounter !== undefined) {
-      const host = this.hostCounter.count(destination, processLive);
-      if (host !== undefined) {
-        live = Math.max(host.live, processLive);
-        others = host.others;
-      }
+    try {
+      others = this.hostCounter?.others(destination);
+    } catch {
+      // A process that exited mid-scan, or /proc denied: the warning goes out without the list.
     }
-    if (live >= limit.max) this.warn(destination, 'limit', live, now, others);
-    else if (live >= destination.threshold && destination.warned === 0) this.warn(destination, 'threshold', live, now, others);
+    this.warn(destination, level, live, processLive, now, others);
+  }
+
+  /** The count a limit is checked against: this process's, or the host's with CONNLEAK_SCOPE=host. */
+  private effectiveLive(destination: Destination, processLive: number, mayRead: boolean, now = this.now()): number {
+    return this.hostCounter === undefined ? processLive : Math.max(processLive, this.hostCounter.live(destination, processLive, now, mayRead));
   }
 
   private remember(destination: Destination, now: number, live: number): void {
@@ -294,12 +304,12 @@ export class Tracer {
     return limit;
   }
 
-  private warn(destination: Destination, level: 'threshold' | 'limit', live: number, now: number, others: TraceOtherProcess[] | undefined): void {
+  private warn(destination: Destination, level: 'threshold' | 'limit', live: number, processLive: number, now: number, others: TraceOtherProcess[] | undefined): void {
     destination.warned = level === 'limit' ? 2 : 1;
     const allSites = this.sitesOf(destination);
     const limit = this.describedLimit(destination, allSites);
     const sites = allSites.slice(0, 3);
-    const growth = growthOf(destination, live, now);
+    const growth = growthOf(destination, processLive, now, live);
     const message = formatWarning({ destination: destination.key, level, live, limit, warnAt: this.config.warnAt, growth, sites, others, scope: this.config.scope });
     const warning: TraceWarning = {
       t: round(now),
@@ -323,7 +333,7 @@ export class Tracer {
   private reset(record: SocketRecord, destination: Destination, code: string, liveBefore: number): void {
     const now = this.now();
     const afterMs = now - record.openedAt;
-    if (afterMs > resetWindowMs || liveBefore < destination.threshold) return;
+    if (afterMs > resetWindowMs || this.effectiveLive(destination, liveBefore, false, now) < destination.threshold) return;
     const site = this.resolve(record);
     destination.resetsInEpisode++;
     if (destination.resetsInEpisode === 1) destination.firstResetAt = now;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { validateTrace, type Trace } from '../../src/runtime/trace';
-import { appStderr, connleakLines, freePort, runApp } from './support';
+import { assertSameBehaviour, connleakLines, freePort, runApp } from './support';
 
 /**
  * Differential fault tests: each app under fixtures/apps/fault-*.js runs twice, as `node app.js`
@@ -64,10 +64,7 @@ async function differential(scenario: Scenario): Promise<void> {
       ...(scenario.closesEverything ? { CONNLEAK_FAIL: 'leak' } : {}),
     },
   });
-  assert.equal(traced.timedOut, false, `${scenario.app} timed out under the preload`);
-  assert.equal(traced.stdout, plain.stdout, `${scenario.app}: stdout differs under the preload`);
-  assert.deepEqual({ code: traced.code, signal: traced.signal }, { code: plain.code, signal: plain.signal }, `${scenario.app}: exit differs under the preload\n${traced.stderr}`);
-  assert.equal(appStderr(traced.stderr), appStderr(plain.stderr), `${scenario.app}: stderr differs beyond connleak: lines`);
+  assertSameBehaviour(scenario.app, plain, traced);
 
   const connleak = connleakLines(traced.stderr);
   assert.deepEqual(connleak.filter((line) => /internal error/.test(line)), [], `${scenario.app}: the tracer disabled itself`);
@@ -76,6 +73,7 @@ async function differential(scenario: Scenario): Promise<void> {
   if (plain.signal !== null) assert.equal(trace.process.endReason, 'signal');
   else if (plain.code === 0) assert.equal(trace.process.exitCode, 0);
   else assert.equal(trace.process.endReason, 'uncaught-exception');
+  assert.ok(trace.destinations.some((entry) => entry.opened > 0), `${scenario.app}: the preload saw no socket at all`);
   if (scenario.closesEverything) {
     assert.deepEqual(trace.openAtExit, [], `${scenario.app}: the trace still counts sockets open at exit`);
     for (const entry of trace.destinations) assert.equal(entry.live, 0, `${entry.destination} still live`);
@@ -202,6 +200,19 @@ describe('the preload changes nothing an app can see when servers misbehave', ()
       check: (trace, _connleak, port) => assert.equal(destination(trace, port)?.opened, 4, 'each connect() of the one object is a connection'),
     }));
 
+  test('sockets in worker threads: one worker dies of a socket error, one closes cleanly', () =>
+    differential({ app: 'fault-worker.js', exitCode: 0, shows: /crashing error ECONNREFUSED[^]*healthy exit 0/, limits: '127.0.0.1:PORT=1', closesEverything: true }));
+
+  test('a name with two addresses, the first refused (autoSelectFamily), and one with none reachable', () =>
+    differential({
+      app: 'fault-happy-eyeballs.js',
+      exitCode: 0,
+      shows: /dual reached 127\.0\.0\.1/,
+      limits: '*:PORT=1',
+      closesEverything: true,
+      check: (trace, _connleak, port) => assert.equal(destination(trace, port)?.opened, 1, 'the named socket is counted under the address it reached'),
+    }));
+
   test('the app dies by SIGTERM with a connection open', () =>
     differential({
       app: 'fault-signal.js',
@@ -214,5 +225,12 @@ describe('the preload changes nothing an app can see when servers misbehave', ()
     }));
 
   test("an app's own Error.prepareStackTrace and Error.stackTraceLimit", () =>
-    differential({ app: 'fault-stack-settings.js', exitCode: 0, shows: /custom prepareStackTrace kept true/, limits: '127.0.0.1:PORT=2', closesEverything: true }));
+    differential({
+      app: 'fault-stack-settings.js',
+      exitCode: 0,
+      shows: /custom prepareStackTrace kept true/,
+      limits: '127.0.0.1:PORT=2',
+      closesEverything: true,
+      check: (_trace, connleak) => assert.ok(connleak.some((line) => line.includes('fault-stack-settings.js:12:')), 'the warning still names the creation site'),
+    }));
 });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fixturesDir, registerPath, repoRoot } from '../support/paths';
+import assert from 'node:assert/strict';
 import { runNode, type RunNodeResult } from '../support/run-node';
 
 /** A loopback port that was free a moment ago: a refused port, or one for an app to listen on. */
@@ -20,6 +21,8 @@ export function freePort(): Promise<number> {
 export interface RunAppOptions {
   /** Load the preload with `-r connleak/register` (the compiled dist/src/runtime/register.js). */
   readonly preload?: boolean;
+  /** Another preload in its place (the deliberately bad ones of sensitivity.test.ts). */
+  readonly preloadPath?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Run under `ulimit -n LIMIT` (a bash wrapper; Node has no API to lower its own limit). */
   readonly fdLimit?: number;
@@ -44,7 +47,8 @@ export function runApp(app: string, options: RunAppOptions = {}): Promise<RunNod
 
 /** Runs `node [node options] [-r register] SCRIPT ARGS…`. */
 export function runScript(script: string, scriptArgs: readonly string[], options: RunAppOptions = {}): Promise<RunNodeResult> {
-  const args = [...(options.nodeOptions ?? []), ...(options.preload ? ['-r', registerPath] : []), script, ...scriptArgs];
+  const preload = options.preloadPath ?? (options.preload ? registerPath : undefined);
+  const args = [...(options.nodeOptions ?? []), ...(preload === undefined ? [] : ['-r', preload]), script, ...scriptArgs];
   const env = { ...clearedConnleakEnv, ...options.env };
   const timeoutMs = options.timeoutMs ?? 15_000;
   if (options.fdLimit === undefined) return runNode(args, { env, timeoutMs });
@@ -147,4 +151,16 @@ export function driverLines<T>(stdout: string): T[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as T);
+}
+
+/**
+ * The differential verdict: the run under a preload shows the app exactly as the plain run does
+ * (stdout, exit code and signal, stderr beyond connleak's own lines). Throws an AssertionError
+ * naming the first difference.
+ */
+export function assertSameBehaviour(app: string, plain: RunNodeResult, traced: RunNodeResult): void {
+  assert.equal(traced.timedOut, false, `${app} timed out under the preload`);
+  assert.equal(traced.stdout, plain.stdout, `${app}: stdout differs under the preload`);
+  assert.deepEqual({ code: traced.code, signal: traced.signal }, { code: plain.code, signal: plain.signal }, `${app}: exit differs under the preload\n${traced.stderr}`);
+  assert.equal(appStderr(traced.stderr), appStderr(plain.stderr), `${app}: stderr differs beyond connleak: lines`);
 }

@@ -42,6 +42,12 @@ describe('parseProcNetTcp', () => {
     assert.ok(parsed.every((c) => c.family === 6));
   });
 
+  test('drops a line the kernel repeated while the table changed under the read', () => {
+    const [header, first, second] = tcp4.split('\n');
+    const repeated = [header, first, first, second, second, ''].join('\n');
+    assert.deepEqual(parseProcNetTcp(repeated, 4), parseProcNetTcp(tcp4, 4));
+  });
+
   test('with a remote port, keeps only connections to it and the listening sockets', () => {
     assert.deepEqual(parseProcNetTcp(tcp4, 4, [], 2181).map((c) => c.remotePort), [2181]);
     assert.deepEqual(parseProcNetTcp(tcp6, 6, [], 8080).map((c) => [c.state, c.remotePort]), [
