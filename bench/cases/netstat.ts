@@ -75,8 +75,22 @@ function ssLines(args: string[]): number {
   return execFileSync('ss', args, { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').filter((line) => line.trim() !== '').length;
 }
 
-/** Checks that both tools see the same connections before timing them. */
+/**
+ * Checks that both tools see the same connections before timing them. Neither reads the kernel's
+ * tables atomically, so on a host churning sockets one look may miss or repeat one: three tries.
+ */
 function assertSameAnswer(port: number, ssArgs: string[]): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      compareAnswers(port, ssArgs);
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+function compareAnswers(port: number, ssArgs: string[]): void {
   const snapshot = JSON.parse(execFileSync(process.execPath, [cliPath, 'netstat', '--json', '--port', String(port)], { encoding: 'utf8', maxBuffer: 64 << 20 })) as {
     destinations: Array<{ live: number; processes: Array<{ live: number }> }>;
   };

@@ -188,9 +188,10 @@ export function closePathListeners(
   function isGuardedByTry(node: Node, tracked: Tracked): boolean {
     let child: Node = node;
     for (let parent = node.parent; parent && !isFunction(parent); child = parent, parent = parent.parent) {
-      if (parent.type !== 'TryStatement' || child !== parent.block) continue;
-      const closers = [parent.finalizer, parent.handler].filter((clause): clause is TSESTree.BlockStatement | TSESTree.CatchClause => clause != null);
-      if (closers.some((clause) => tracked.ownership.closes.some((close) => isWithin(close.node, clause)))) return true;
+      if (parent.type !== 'TryStatement') continue;
+      // In the try block, a closing finally or catch covers a throw; in the catch clause, only the finally does.
+      const closers = child === parent.block ? [parent.finalizer, parent.handler] : child === parent.handler ? [parent.finalizer] : [];
+      if (closers.some((clause) => clause && tracked.ownership.closes.some((close) => isWithin(close.node, clause)))) return true;
     }
     return false;
   }

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { analyse, type ConnleakPlugin } from './analyse';
 import { applyBaseline, type Baseline } from './baseline';
 import { compareFindings, type CheckReport, type ConfigName, type FileNotAnalysed, type Finding } from './findings';
+import { builtinClients } from '../catalog';
 import { loadProgram, relative } from './load';
+import { filesThatMayCreateClients } from './relevance';
 import { summarise } from './summarise';
 
 export { CheckConfigError } from './load';
@@ -22,8 +24,15 @@ export interface CheckOptions {
   readonly config?: ConfigName;
   readonly baseline?: Baseline;
   readonly plugin?: ConnleakPlugin;
-  /** Called after loading with the number of files, then as files are analysed. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Reports each phase, and files as they are checked; `projectFiles` is the number of files to check. */
+  readonly onProgress?: (progress: CheckProgress) => void;
+}
+
+export interface CheckProgress {
+  readonly phase: 'summarising' | 'checking';
+  readonly done: number;
+  readonly total: number;
+  readonly projectFiles: number;
 }
 
 export interface CheckRun {
@@ -36,15 +45,19 @@ export function runCheck(options: CheckOptions): CheckRun {
   const cwd = path.resolve(options.cwd);
   const config = options.config ?? 'recommended';
   const loaded = loadProgram({ cwd, ...(options.project !== undefined ? { project: options.project } : {}), paths: options.paths ?? [] });
-  const summaries = summarise(loaded.program, summarisedFiles(loaded.program, loaded.skipped.map((skipped) => skipped.fileName)));
+  const projectFiles = loaded.files.length;
+  options.onProgress?.({ phase: 'summarising', done: 0, total: projectFiles, projectFiles });
+  const summarised = summarise(loaded.program, summarisedFiles(loaded.program, loaded.skipped.map((skipped) => skipped.fileName)));
+  const relevant = filesThatMayCreateClients(loaded.program, loaded.files, summarised, builtinClients);
+  const onProgress = options.onProgress;
   const analysed = analyse({
     program: loaded.program,
-    files: loaded.files,
-    summaries,
+    files: relevant,
+    summaries: summarised.summaries,
     config,
     cwd,
     ...(options.plugin ? { plugin: options.plugin } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(onProgress ? { onProgress: (done: number, total: number) => onProgress({ phase: 'checking', done, total, projectFiles }) } : {}),
   });
   const allFindings = analysed.findings.sort(compareFindings);
   const { fresh, baselined } = applyBaseline(allFindings, options.baseline);
@@ -55,7 +68,8 @@ export function runCheck(options: CheckOptions): CheckRun {
     baselined,
     config,
     rules: analysed.rules,
-    filesAnalysed: analysed.filesAnalysed,
+    // Files without any way to create a client were analysed too: by the relevance test.
+    filesAnalysed: projectFiles - analysed.notAnalysed.length,
     filesNotAnalysed: notAnalysed,
     cwd,
     toolVersion: toolVersion(),

@@ -1,5 +1,6 @@
 import { ts } from 'ts-morph';
 import { catalogKindForModule, matchConstructor, matchFactoryCall, matchInstanceFactory } from '../analysis/catalog-match';
+import { declarationKey } from '../analysis/summaries';
 import type { ClientKind } from '../catalog';
 
 /**
@@ -29,6 +30,8 @@ export function skipOuterExpressions(expression: ts.Expression): ts.Expression {
 }
 
 export class OriginResolver {
+  private readonly resolvedKeys = new Map<ts.Node, string | null>();
+
   constructor(
     private readonly checker: ts.TypeChecker,
     private readonly catalog: readonly ClientKind[],
@@ -53,10 +56,34 @@ export class OriginResolver {
   /** The declaration a callee names, after following aliases: `symbol.declarations[0]`, as the rules key it. */
   calleeDeclaration(callee: ts.Expression): ts.Declaration | undefined {
     const expression = skipOuterExpressions(callee);
-    const location = ts.isPropertyAccessExpression(expression) ? expression.name : expression;
+    const location = ts.isPropertyAccessExpression(expression) ? expression.name : ts.isElementAccessExpression(expression) ? expression.argumentExpression : expression;
     let symbol = this.checker.getSymbolAtLocation(location);
     if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
     return symbol?.declarations?.[0];
+  }
+
+  /**
+   * The declaration key a callee (or a getter read) resolves to, as the rules compute it, or
+   * undefined when it cannot be one of the summarised declarations: a property access by a name
+   * outside `names` would need the receiver's type to resolve, and cannot reach them anyway.
+   */
+  calleeKey(callee: ts.Expression, names: ReadonlySet<string>): string | undefined {
+    const expression = skipOuterExpressions(callee);
+    if (ts.isPropertyAccessExpression(expression)) {
+      if (!names.has(expression.name.text)) return undefined;
+    } else if (ts.isElementAccessExpression(expression)) {
+      const name = stringLiteralText(expression.argumentExpression);
+      if (name === undefined || !names.has(name)) return undefined;
+    } else if (!ts.isIdentifier(expression)) {
+      return undefined;
+    }
+    let key = this.resolvedKeys.get(expression);
+    if (key === undefined) {
+      const declaration = this.calleeDeclaration(expression);
+      key = declaration ? declarationKey(declaration) : null;
+      this.resolvedKeys.set(expression, key);
+    }
+    return key ?? undefined;
   }
 
   ofExpression(expression: ts.Expression, depth: number): ModuleOrigin | undefined {
@@ -71,7 +98,10 @@ export class OriginResolver {
       if (name === undefined) return undefined;
       const base = this.ofExpression(node.expression, depth + 1);
       if (base) return { ...base, path: [...base.path, name] };
-      // `barrel.createClient` where the barrel re-exports the client module's function.
+      // `barrel.createClient` where the barrel re-exports the client module's function. Only a
+      // namespace can hold such an alias, and only a plain name can be a namespace: resolving any
+      // other receiver would cost the type checker's time for nothing.
+      if (!ts.isIdentifier(node.expression) || !((this.checker.getSymbolAtLocation(node.expression)?.flags ?? 0) & ts.SymbolFlags.Alias)) return undefined;
       const symbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node.argumentExpression);
       return symbol && symbol.flags & ts.SymbolFlags.Alias ? this.ofSymbol(symbol, depth + 1) : undefined;
     }

@@ -432,7 +432,6 @@ function declaredNames(node: ts.Node): string[] {
   if (ts.isPropertyAccessExpression(named)) return [named.name.text];
   const name = (named as { name?: ts.Node }).name;
   if (name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name))) return [name.text];
-  if (node.name === undefined && ts.isFunctionExpression(node)) return ['default'];
   return [];
 }
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createBaseline, formatReport, isFormatName, formats, readBaseline, runCheck, serialiseBaseline, type ConfigName, type FormatName } from '../check';
+import { createBaseline, formatReport, isFormatName, formats, readBaseline, runCheck, serialiseBaseline, type CheckProgress, type ConfigName, type FormatName } from '../check';
 import { countFindings } from '../check/findings';
 import { ExitCode, UsageError, type CliIo } from './io';
 
@@ -87,8 +87,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (report.filesNotAnalysed.length > 0 && (flags.output !== undefined || flags.format !== 'text')) {
     io.stderr(`connleak: ${report.filesNotAnalysed.length} file${report.filesNotAnalysed.length === 1 ? '' : 's'} not analysed: ${report.filesNotAnalysed.map((skipped) => skipped.file).join(', ')}\n`);
   }
-  const counts = countFindings(report);
-  const tooManyWarnings = flags.maxWarnings !== undefined && counts.warnings > flags.maxWarnings;
+  return exitCodeFor(countFindings(report), flags.maxWarnings);
+}
+
+/** ESLint's rule: errors fail; warnings fail only beyond `--max-warnings`. */
+export function exitCodeFor(counts: { readonly errors: number; readonly warnings: number }, maxWarnings: number | undefined): number {
+  const tooManyWarnings = maxWarnings !== undefined && counts.warnings > maxWarnings;
   return counts.errors > 0 || tooManyWarnings ? ExitCode.findings : ExitCode.clean;
 }
 
@@ -141,18 +145,18 @@ function parseFlags(argv: string[]): CheckFlags {
   };
 }
 
-/** "checking 120/1000 files" on one redrawn stderr line, only for a terminal and a large project. */
-function progressLine(io: CliIo): { update: (done: number, total: number) => void; clear: () => void } {
+/** "summarising 1000 files", then "checking 12/20 files", on one redrawn stderr line, only for a terminal and a large project. */
+function progressLine(io: CliIo): { update: (progress: CheckProgress) => void; clear: () => void } {
   let shown = false;
   let lastDrawn = 0;
   return {
-    update(done, total) {
-      if (!io.stderrIsTty || total <= progressThreshold) return;
+    update({ phase, done, total, projectFiles }) {
+      if (!io.stderrIsTty || projectFiles <= progressThreshold) return;
       const now = Date.now();
-      if (done !== total && now - lastDrawn < 100) return;
+      if (phase === 'checking' && done !== 0 && done !== total && now - lastDrawn < 100) return;
       lastDrawn = now;
       shown = true;
-      io.stderr(`\rconnleak: checking ${done}/${total} files…\x1b[K`);
+      io.stderr(phase === 'summarising' ? `\rconnleak: summarising ${projectFiles} files…\x1b[K` : `\rconnleak: checking ${done}/${total} files that can create clients…\x1b[K`);
     },
     clear() {
       if (shown) io.stderr('\r\x1b[K');

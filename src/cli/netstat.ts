@@ -102,7 +102,8 @@ async function parseOptions(argv: string[], io: CliIo): Promise<NetstatOptions |
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]!, "run 'connleak netstat --help'");
+    // parseArgs adds a tip on `--` after an unknown option; the option is what matters.
+    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), "run 'connleak netstat --help'");
   }
   const { values } = parsed;
   if (values.help) return 'help';

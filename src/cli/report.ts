@@ -30,7 +30,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]!, "run 'connleak report --help'");
+    // parseArgs adds a tip on `--` after an unknown option; the option is what matters.
+    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), "run 'connleak report --help'");
   }
   const { values, positionals } = parsed;
   if (values.help) {

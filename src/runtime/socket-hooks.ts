@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { captureStack, type Site } from './sites';
+import { captureStack, resolveSite, type Site } from './sites';
 import type { SocketRecord, Tracer } from './tracer';
 
 /**
@@ -57,11 +57,14 @@ export function currentCarriedSite(): Site | undefined {
   return carriedSite;
 }
 
-function trackedConnect(this: TrackedSocket, ...args: unknown[]): net.Socket {
-  const result = (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+function trackedConnect(this: TrackedSocket): net.Socket {
+  // `arguments` rather than a rest parameter: V8 forwards it to apply() without building an array.
+  // eslint-disable-next-line prefer-rest-params
+  const result = (originalConnect as (...a: unknown[]) => net.Socket).apply(this, arguments as unknown as unknown[]);
   if (sink !== undefined) {
     try {
-      track(this, args);
+      // eslint-disable-next-line prefer-rest-params
+      track(this, arguments as unknown as ArrayLike<unknown>);
     } catch (error) {
       onInternalError(error);
     }
@@ -75,7 +78,7 @@ interface ConnectOptions {
   path?: unknown;
 }
 
-function track(socket: TrackedSocket, args: unknown[]): void {
+function track(socket: TrackedSocket, args: ArrayLike<unknown>): void {
   // A connect that failed synchronously already went through _destroy; a live record means a
   // second connect() call on the same socket, which Node rejects or ignores.
   if (socket.destroyed || socket[kRecord] !== undefined) return;
@@ -168,7 +171,14 @@ export function localSink(tracer: Tracer, threadId = 0): SocketSink {
         counted: false,
       };
       if (destination.detailed) {
-        if (record.site === undefined && destination.wantsSite()) record.capture = captureStack(hook);
+        if (record.site === undefined && destination.wantsSite()) {
+          // Outside report/CI mode captures are rare (see wantsSite) and resolved at once, so a
+          // live socket holds a shared Site, not V8's frames; in report/CI mode every socket is
+          // captured and resolution waits until a report needs it.
+          const capture = captureStack(hook);
+          if (destination.captureAll) record.capture = capture;
+          else record.site = resolveSite(capture);
+        }
         record.openedAt = tracer.now();
       }
       tracer.open(record, destination);

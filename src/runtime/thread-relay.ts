@@ -1,4 +1,4 @@
-import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { BroadcastChannel, threadId, Worker } from 'node:worker_threads';
 import type { RuntimeConfig } from './config';
 import { captureStack, internSite, resolveSite, type Site } from './sites';
 import { currentCarriedSite, resetCodeOf, type SocketSink } from './socket-hooks';
@@ -71,14 +71,52 @@ export function workerSink(config: RuntimeConfig, onInternalError: (error: unkno
   };
 }
 
+type WorkerEmit = (this: Worker, event: string | symbol, ...args: unknown[]) => boolean;
+
+/**
+ * Calls `onExit(threadId)` when any Worker of this thread ends. `worker.terminate()` stops the
+ * worker's JavaScript at once, so it cannot say goodbye itself; its Worker object still emits
+ * 'exit' here. One check per event on Worker objects; the threadId is read at 'online', while the
+ * worker still has it.
+ */
+function watchWorkerExits(onExit: (thread: number) => void, onInternalError: (error: unknown) => void): void {
+  const prototype = Worker.prototype as unknown as { emit: WorkerEmit };
+  const emit = prototype.emit;
+  const threadIds = new WeakMap<Worker, number>();
+  prototype.emit = function (this: Worker, event: string | symbol, ...args: unknown[]): boolean {
+    try {
+      if (event === 'online') threadIds.set(this, this.threadId);
+      else if (event === 'exit') {
+        const thread = threadIds.get(this);
+        if (thread !== undefined) onExit(thread);
+      }
+    } catch (error) {
+      onInternalError(error);
+    }
+    return emit.call(this, event, ...args);
+  };
+}
+
 /** The main thread's end: counts the workers' sockets in its tracer. */
 export function receiveFromWorkers(tracer: Tracer, onInternalError: (error: unknown) => void): void {
   const channel = new BroadcastChannel(channelName);
   channel.unref();
   const records = new Map<string, SocketRecord>();
+  /** Workers gone: a message of theirs still in flight must not bring sockets back to life. */
+  const ended = new Set<number>();
+  const endThread = (thread: number): void => {
+    ended.add(thread);
+    for (const [key, record] of records) {
+      if (record.threadId !== thread) continue;
+      records.delete(key);
+      tracer.close(record, undefined);
+    }
+  };
+  watchWorkerExits(endThread, onInternalError);
   channel.onmessage = (event: unknown) => {
     try {
       const message = (event as { data: RelayMessage }).data;
+      if (ended.has(message.threadId)) return;
       for (const relayed of message.events) apply(message.threadId, relayed);
     } catch (error) {
       onInternalError(error);
@@ -86,11 +124,7 @@ export function receiveFromWorkers(tracer: Tracer, onInternalError: (error: unkn
   };
   function apply(thread: number, event: RelayEvent): void {
     if (event.kind === 'exit') {
-      for (const [key, record] of records) {
-        if (record.threadId !== thread) continue;
-        records.delete(key);
-        tracer.close(record, undefined);
-      }
+      endThread(thread);
       return;
     }
     const key = `${thread}:${event.id}`;

@@ -67,7 +67,7 @@ export class Destination {
    */
   readonly detailed: boolean;
   /** Every socket gets its creation site captured (report or CI mode). */
-  private readonly captureAll: boolean;
+  readonly captureAll: boolean;
   /** Live count from which every socket to a limited destination gets its site captured. */
   readonly captureFloor: number;
   /** Given as a name: counted under the address it connects to once connected. */
@@ -158,11 +158,20 @@ export class Tracer {
     return performance.now() - this.t0;
   }
 
+  /** Destinations by host, then port: a connect builds no key string to find its destination. */
+  private readonly byHost = new Map<string, Map<number, Destination>>();
+
   destination(host: string, port: number): Destination {
-    const key = destinationKey(host, port);
-    let destination = this.destinations.get(key);
+    let byPort = this.byHost.get(host);
+    if (byPort === undefined) {
+      byPort = new Map();
+      this.byHost.set(host, byPort);
+    }
+    let destination = byPort.get(port);
     if (destination === undefined) {
+      const key = destinationKey(host, port);
       destination = new Destination(key, host, port, this.config, this.options.captureAll);
+      byPort.set(port, destination);
       this.destinations.set(key, destination);
     }
     return destination;
@@ -331,6 +340,8 @@ export class Tracer {
   }
 
   private reset(record: SocketRecord, destination: Destination, code: string, liveBefore: number): void {
+    // Most early closes are far from any limit (a server that answers and hangs up): bail out cheaply.
+    if (this.hostCounter === undefined && liveBefore < destination.threshold) return;
     const now = this.now();
     const afterMs = now - record.openedAt;
     if (afterMs > resetWindowMs || this.effectiveLive(destination, liveBefore, false, now) < destination.threshold) return;

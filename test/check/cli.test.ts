@@ -57,6 +57,16 @@ describe('connleak check: exit codes', () => {
     );
   });
 
+  test('--max-warnings: errors always fail, warnings only beyond the limit', async () => {
+    const { exitCodeFor } = require('../../src/cli/check') as typeof import('../../src/cli/check');
+    assert.equal(exitCodeFor({ errors: 0, warnings: 3 }, undefined), 0);
+    assert.equal(exitCodeFor({ errors: 0, warnings: 3 }, 3), 0);
+    assert.equal(exitCodeFor({ errors: 0, warnings: 4 }, 3), 1);
+    assert.equal(exitCodeFor({ errors: 1, warnings: 0 }, 10), 1);
+    assert.equal((await run(['--max-warnings', '0'], path.join(projectsDir, 'cached-singleton'))).code, 0);
+    assert.equal((await run(['--max-warnings', '100'], path.join(projectsDir, 'factory-across-files'))).code, 1);
+  });
+
   test('--help prints the options and exits 0', async () => {
     const result = await run(['--help'], repoRoot);
     assert.equal(result.code, 0);
@@ -227,14 +237,19 @@ describe('connleak check: output', () => {
     await withTempDirAsync(async (directory) => {
       symlinkSync(path.join(repoRoot, 'node_modules'), path.join(directory, 'node_modules'), 'dir');
       mkdirSync(path.join(directory, 'src'));
-      for (let index = 0; index < 201; index++) writeFileSync(path.join(directory, 'src', `module${index}.ts`), `export const value${index} = ${index};\n`);
-      writeFileSync(path.join(directory, 'tsconfig.json'), '{ "compilerOptions": { "strict": true, "types": [] }, "include": ["src"] }');
+      for (let index = 1; index < 201; index++) writeFileSync(path.join(directory, 'src', `module${index}.ts`), `export const value${index} = ${index};\n`);
+      writeFileSync(
+        path.join(directory, 'src', 'module0.ts'),
+        "import zookeeper from 'node-zookeeper-client';\nexport function leak(hosts: string[]) {\n  for (const host of hosts) zookeeper.createClient(host).connect();\n}\n",
+      );
+      writeFileSync(path.join(directory, 'tsconfig.json'), '{ "compilerOptions": { "strict": true, "esModuleInterop": true, "types": [] }, "include": ["src"] }');
       const terminal = await run([], directory, { stderrIsTty: true });
-      assert.equal(terminal.code, 0, terminal.stderr);
-      assert.match(terminal.stderr, /\rconnleak: checking 0\/201 files…/);
-      assert.match(terminal.stderr, /\rconnleak: checking 201\/201 files…/);
+      assert.equal(terminal.code, 1, terminal.stderr);
+      assert.match(terminal.stderr, /\rconnleak: summarising 201 files…/);
+      assert.match(terminal.stderr, /\rconnleak: checking 1\/1 files that can create clients…/);
       assert.match(terminal.stderr, /\r\x1b\[K$/);
       const piped = await run([], directory, { stderrIsTty: false });
+      assert.equal(piped.code, 1);
       assert.equal(piped.stderr, '');
     });
   });

@@ -14,7 +14,7 @@ function summariesOf(project: string): { factories: Record<string, string>; clos
   const root = path.join(projectsDir, project);
   const loaded = loadProgram({ cwd: root, paths: [] });
   const files = loaded.program.getSourceFiles().filter((file) => !file.isDeclarationFile && !file.fileName.includes('/node_modules/'));
-  const summaries = summarise(loaded.program, files);
+  const { summaries } = summarise(loaded.program, files);
   const name = (key: string): string => {
     const separator = key.lastIndexOf(':');
     const fileName = key.slice(0, separator);
