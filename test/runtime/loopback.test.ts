@@ -41,12 +41,14 @@ describe('socket tracking', () => {
     assert.ok(lines[1]!.includes(`opened at ${siteOf('runtime-net-leak.mjs', 'net.connect(')} (5)`), lines[1]);
   });
 
-  test('sockets of worker threads count together with the main thread', async () => {
+  test('sockets of worker threads count together with the main thread, until the worker is terminated', async () => {
     const port = await freePort();
     const result = await runWithPreload('runtime-workers.js', { LOOP_PORT: String(port), LOOP_COUNT: '4', CONNLEAK_LIMITS: `*:${port}=10` });
     assert.equal(result.code, 0, result.stderr);
     const snapshot = jsonLines(result.stdout).find((event) => event.event === 'snapshot');
     assert.deepEqual(snapshot?.destinations, [{ destination: `127.0.0.1:${port}`, live: 8, peak: 8, opened: 8, closed: 0, limit: 10 }]);
+    const terminated = jsonLines(result.stdout).find((event) => event.event === 'terminated');
+    assert.deepEqual(terminated?.destinations, [{ destination: `127.0.0.1:${port}`, live: 4, peak: 8, opened: 8, closed: 4, limit: 10 }]);
     const lines = connleakLines(result);
     assert.equal(lines.length, 1, result.stderr);
     const main = siteOf('runtime-workers.js', 'net.connect(');
