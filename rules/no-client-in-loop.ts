@@ -49,7 +49,7 @@ export default createRule<MessageIds, Options>({
       if (!repeated) return;
       const verdict = judgeRepetition(analysis.ownership(creation), repeated, repetitionOptions, analysis);
       if (!verdict.report) return;
-      const { client, limit } = clientWords(creation.kind);
+      const { client, limit } = clientWords(creation);
       const { pass, advice } = repetitionWords(repeated.kind);
       if (verdict.closedInPass && repeated.sequential) {
         context.report({ node, messageId: 'reconnectEachPass', data: { client, context: repeated.description } });

@@ -51,7 +51,7 @@ export default createRule<MessageIds, Options>({
       const owner = ownership.owner.type;
       // Module-level clients are singletons, closed (or not) with the process.
       if (owner === 'Program' || owner === 'StaticBlock') return false;
-      const words = clientWords(creation.kind);
+      const words = clientWords(creation);
       const name = ownership.name ?? 'client';
       switch (ownership.fate) {
         case 'discarded':
@@ -74,7 +74,7 @@ export default createRule<MessageIds, Options>({
     }
 
     function reportNeverClosed(creation: Creation, ownership: Ownership, name: string): void {
-      const words = clientWords(creation.kind);
+      const words = clientWords(creation);
       const edit = closeInFinallyEdit(ownership, context.sourceCode);
       const suggest: TSESLint.SuggestionReportDescriptor<MessageIds>[] = edit ? [{ messageId: 'closeInFinally', data: { closeCall: edit.closeCall }, fix: edit.fix }] : [];
       context.report({ node: creation.node, messageId: 'neverClosed', data: { client: words.client, name, close: words.close }, suggest });
@@ -82,7 +82,7 @@ export default createRule<MessageIds, Options>({
 
     function onFinding(finding: PathFinding): void {
       const { creation, name } = finding.ownership;
-      const words = clientWords(creation.kind);
+      const words = clientWords(creation);
       const data = { client: words.client, name: name ?? 'client', close: words.close };
       if (finding.kind === 'open-on-exit') context.report({ node: creation.node, messageId: 'notClosedOnEveryPath', data });
       else if (finding.kind === 'overwritten') context.report({ node: creation.node, messageId: 'overwritten', data });

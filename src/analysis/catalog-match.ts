@@ -85,7 +85,24 @@ export function matchClientType(
   );
 }
 
-/** Every module specifier of the catalog, for a cheap "can this file create a client at all?" test. */
+/** Every module specifier of the catalog. */
 export function catalogModules(catalog: readonly ClientKind[]): string[] {
   return [...new Set(catalog.flatMap((kind) => kind.modules))];
+}
+
+const mentionPatterns = new WeakMap<readonly ClientKind[], RegExp>();
+
+/**
+ * Whether source text names a catalog module as a string (`'ioredis'`, `"node:net"`): the cheap
+ * test that lets a file that cannot create a client skip the analysis. One regular expression,
+ * one pass over the text.
+ */
+export function mentionsCatalogModule(catalog: readonly ClientKind[], text: string): boolean {
+  let pattern = mentionPatterns.get(catalog);
+  if (!pattern) {
+    const alternatives = catalogModules(catalog).map((module) => module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    pattern = new RegExp(`['"\`](?:${alternatives.join('|')})['"\`]`);
+    mentionPatterns.set(catalog, pattern);
+  }
+  return pattern.test(text);
 }

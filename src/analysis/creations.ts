@@ -18,6 +18,11 @@ export interface Creation {
   readonly kind: ClientKind;
   /** How it was recognised: a catalog call, a function of this file, a typed wrapper, or a checker summary. */
   readonly via: 'catalog' | 'local-factory' | 'typed';
+  /**
+   * Methods that close it: the catalog's, preceded by a summarised holder class's own
+   * (`new ZooKeeperSession()` is closed by `session.stop()`).
+   */
+  readonly closeMethods: readonly string[];
 }
 
 export class ClientRecognizer {
@@ -47,22 +52,24 @@ export class ClientRecognizer {
     if (node.type === 'NewExpression') {
       const origin = this.origins.resolve(node.callee);
       const kind = origin?.kind === 'module' ? matchConstructor(this.catalog, origin.specifier, origin.path) : undefined;
-      return kind && { node, kind, via: 'catalog' };
+      if (kind) return { node, kind, via: 'catalog', closeMethods: kind.closeMethods };
+      const holder = this.typed?.newCreates(node);
+      return holder && { node, kind: holder.kind, via: 'typed', closeMethods: [...holder.closeMethods, ...holder.kind.closeMethods] };
     }
     if (node.type === 'MemberExpression') {
       if (!this.typed || isCallee(node)) return undefined;
       const kind = this.typed.getterCreates(node);
-      return kind && { node, kind, via: 'typed' };
+      return kind && { node, kind, via: 'typed', closeMethods: kind.closeMethods };
     }
     const catalogKind = this.catalogCallKind(node);
-    if (catalogKind) return { node, kind: catalogKind, via: 'catalog' };
+    if (catalogKind) return { node, kind: catalogKind, via: 'catalog', closeMethods: catalogKind.closeMethods };
     const callee = skipWrappers(node.callee);
     if (callee.type === 'Identifier') {
       const local = this.localFactoryKind(callee);
-      if (local) return { node, kind: local, via: 'local-factory' };
+      if (local) return { node, kind: local, via: 'local-factory', closeMethods: local.closeMethods };
     }
     const typedKind = this.typed?.callCreates(node);
-    return typedKind && { node, kind: typedKind, via: 'typed' };
+    return typedKind && { node, kind: typedKind, via: 'typed', closeMethods: typedKind.closeMethods };
   }
 
   private catalogCallKind(node: TSESTree.CallExpression): ClientKind | undefined {

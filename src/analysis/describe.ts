@@ -1,10 +1,12 @@
 /** The words findings use for clients and repeated contexts, so both rules (and the checker) say the same. */
 import { describeLimit, type ClientKind } from '../catalog';
+import type { Creation } from './creations';
 import type { RepetitionKind } from './repeated-contexts';
 
-/** `{ client: 'ZooKeeper client', limit: 'ZooKeeper accepts 60 per client IP (maxClientCnxns)' }`. */
-export function clientWords(kind: ClientKind): { client: string; limit: string | undefined; close: string } {
-  return { client: kind.clientName, limit: describeLimit(kind), close: kind.closeMethods[0] ?? 'close' };
+/** `{ client: 'ZooKeeper client', limit: 'ZooKeeper accepts 60 per client IP (maxClientCnxns)', close: 'close' }`. */
+export function clientWords(creation: Creation): { client: string; limit: string | undefined; close: string } {
+  const kind: ClientKind = creation.kind;
+  return { client: kind.clientName, limit: describeLimit(kind), close: creation.closeMethods[0] ?? kind.closeMethods[0] ?? 'close' };
 }
 
 const passWords: Record<RepetitionKind, string> = {

@@ -3,7 +3,7 @@
  * recogniser, and caches of ownership and repeated contexts per creation.
  */
 import type { TSESLint, TSESTree } from '@typescript-eslint/utils';
-import { catalogModules } from './catalog-match';
+import { mentionsCatalogModule } from './catalog-match';
 import { ClientRecognizer, type Creation } from './creations';
 import { analyzeOwnership, collectExternalFieldCloses, type Ownership } from './ownership';
 import { findRepeatedContext, type RepeatedContext } from './repeated-contexts';
@@ -45,15 +45,13 @@ function createFileAnalysis(context: AnyContext): FileAnalysis {
   const typed = services ? new TypedRecognizer(services, settings.catalog, settings.summaries) : undefined;
   const recognizer = new ClientRecognizer(getScope, settings.catalog, typed);
   const text = sourceCode.text;
-  const mayCreateClients =
-    typed !== undefined ||
-    catalogModules(settings.catalog).some((module) => text.includes(`'${module}'`) || text.includes(`"${module}"`) || text.includes(`\`${module}\``));
+  const mayCreateClients = typed !== undefined || mentionsCatalogModule(settings.catalog, text);
   const ownerships = new WeakMap<Node, Ownership>();
   const contexts = new WeakMap<Node, RepeatedContext | null>();
   let externalFieldCloses: Set<string> | undefined;
   const ownershipContext = {
     getScope,
-    ...(typed ? { closerIndexes: (call: TSESTree.CallExpression) => typed.closerIndexes(call) } : {}),
+    ...(typed ? { closerIndexes: (call: TSESTree.CallExpression | TSESTree.NewExpression) => typed.closerIndexes(call) } : {}),
     externalFieldCloses: () => (externalFieldCloses ??= collectExternalFieldCloses(sourceCode.ast)),
   };
   return {

@@ -15,6 +15,7 @@ export {
   matchConstructor,
   matchFactoryCall,
   matchInstanceFactory,
+  mentionsCatalogModule,
 } from './catalog-match';
 export { createRule, repositoryUrl, ruleDocsUrl } from './create-rule';
 export type { ConnleakRule, ConnleakRuleDocs, RuleSpec } from './create-rule';

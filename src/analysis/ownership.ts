@@ -64,7 +64,7 @@ export interface Ownership {
 
 export interface OwnershipContext {
   readonly getScope: GetScope;
-  readonly closerIndexes?: (call: TSESTree.CallExpression) => readonly number[] | undefined;
+  readonly closerIndexes?: (call: TSESTree.CallExpression | TSESTree.NewExpression) => readonly number[] | undefined;
   /** `<expr>.<field>.<close>()` calls anywhere in the file, by "field.close": closes from outside the class. */
   readonly externalFieldCloses: () => ReadonlySet<string>;
 }
@@ -72,7 +72,7 @@ export interface OwnershipContext {
 export function analyzeOwnership(creation: Creation, context: OwnershipContext): Ownership {
   const sinkContext: SinkContext = {
     getScope: context.getScope,
-    closeMethods: creation.kind.closeMethods,
+    closeMethods: creation.closeMethods,
     ...(context.closerIndexes ? { closerIndexes: context.closerIndexes } : {}),
   };
   const owner = codePathOwner(creation.node);

@@ -23,7 +23,7 @@ export function closeInFinallyEdit(ownership: Ownership, sourceCode: Readonly<TS
   // Hoisted declarations would change scope inside the `try` block.
   if (rest.length === 0 || rest.some((statement) => statement.type === 'FunctionDeclaration')) return undefined;
   const fn = enclosingFunction(declaration);
-  const close = ownership.creation.kind.closeMethods[0] ?? 'close';
+  const close = ownership.creation.closeMethods[0] ?? 'close';
   const closeCall = `${fn?.async ? 'await ' : ''}${declarator.id.name}.${close}()`;
   const indent = /^\s*/.exec(sourceCode.lines[declaration.loc.start.line - 1] ?? '')?.[0] ?? '';
   const first = rest[0]!;

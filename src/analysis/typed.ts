@@ -63,8 +63,21 @@ export class TypedRecognizer {
     return this.kindById(this.summaries.factories[declarationKey(declaration)]);
   }
 
-  /** Parameter indexes whose client the called function closes or takes over (from the summaries). */
-  closerIndexes(call: TSESTree.CallExpression): readonly number[] | undefined {
+  /**
+   * `new Holder()` of a class the summaries name as a factory: its instances hold a client they
+   * create, and `closeMethods` are the class's own methods that close it.
+   */
+  newCreates(node: TSESTree.NewExpression): { kind: ClientKind; closeMethods: readonly string[] } | undefined {
+    if (!this.summaries) return undefined;
+    const declaration = this.calleeDeclaration(node.callee);
+    if (!declaration) return undefined;
+    const key = declarationKey(declaration);
+    const kind = this.kindById(this.summaries.factories[key]);
+    return kind && { kind, closeMethods: this.summaries.closeMethods?.[key] ?? [] };
+  }
+
+  /** Parameter indexes whose client the called function (or constructed class) closes or takes over (from the summaries). */
+  closerIndexes(call: TSESTree.CallExpression | TSESTree.NewExpression): readonly number[] | undefined {
     if (!this.summaries) return undefined;
     const declaration = this.calleeDeclaration(call.callee);
     return declaration ? this.summaries.closers[declarationKey(declaration)] : undefined;

@@ -25,7 +25,7 @@ export type ValueSink =
   /** `value.close()` (or a reference to `value.close` handed to someone who will call it). */
   | { readonly kind: 'close'; readonly node: Node }
   /** Passed to a function the checker's summaries say closes that parameter. */
-  | { readonly kind: 'closer-argument'; readonly node: TSESTree.CallExpression }
+  | { readonly kind: 'closer-argument'; readonly node: TSESTree.CallExpression | TSESTree.NewExpression }
   | { readonly kind: 'declare'; readonly node: TSESTree.VariableDeclarator; readonly variable: VariableLike; readonly using: boolean }
   | { readonly kind: 'assign'; readonly node: TSESTree.AssignmentExpression; readonly variable: VariableLike }
   | { readonly kind: 'field'; readonly node: Node; readonly classNode: ClassNode | undefined; readonly name: string }
@@ -71,7 +71,7 @@ export interface SinkContext {
   readonly getScope: GetScope;
   readonly closeMethods: readonly string[];
   /** Parameter indexes a call's callee closes, from the checker's summaries. */
-  readonly closerIndexes?: (call: TSESTree.CallExpression) => readonly number[] | undefined;
+  readonly closerIndexes?: (call: TSESTree.CallExpression | TSESTree.NewExpression) => readonly number[] | undefined;
 }
 
 /** The member expression's call, when it is the callee: `x.m` in `x.m(…)` or `x?.m(…)`. */
@@ -131,7 +131,7 @@ export function followValue(start: Node, context: SinkContext): ValueSink {
       case 'NewExpression': {
         if (parent.callee === child) return { kind: 'use', node: parent };
         const index = parent.arguments.indexOf(child as TSESTree.CallExpressionArgument);
-        if (parent.type === 'CallExpression' && context.closerIndexes?.(parent)?.includes(index)) return { kind: 'closer-argument', node: parent };
+        if (context.closerIndexes?.(parent)?.includes(index)) return { kind: 'closer-argument', node: parent };
         return { kind: 'escape', node: parent, reason: 'argument' };
       }
       case 'ReturnStatement':

@@ -29,7 +29,7 @@ export interface CheckOptions {
 }
 
 export interface CheckProgress {
-  readonly phase: 'summarising' | 'checking';
+  readonly phase: 'loading' | 'summarising' | 'checking';
   readonly done: number;
   readonly total: number;
   readonly projectFiles: number;
@@ -44,7 +44,12 @@ export interface CheckRun {
 export function runCheck(options: CheckOptions): CheckRun {
   const cwd = path.resolve(options.cwd);
   const config = options.config ?? 'recommended';
-  const loaded = loadProgram({ cwd, ...(options.project !== undefined ? { project: options.project } : {}), paths: options.paths ?? [] });
+  const loaded = loadProgram({
+    cwd,
+    ...(options.project !== undefined ? { project: options.project } : {}),
+    paths: options.paths ?? [],
+    onFiles: (count) => options.onProgress?.({ phase: 'loading', done: 0, total: count, projectFiles: count }),
+  });
   const projectFiles = loaded.files.length;
   options.onProgress?.({ phase: 'summarising', done: 0, total: projectFiles, projectFiles });
   const summarised = summarise(loaded.program, summarisedFiles(loaded.program, loaded.skipped.map((skipped) => skipped.fileName)));

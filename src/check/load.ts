@@ -19,6 +19,8 @@ export interface LoadRequest {
   readonly project?: string;
   /** Files, directories and globs; with none, the project's own files are checked. */
   readonly paths: readonly string[];
+  /** Told how many files will be parsed, before parsing starts. */
+  readonly onFiles?: (count: number) => void;
 }
 
 export interface SkippedFile {
@@ -68,6 +70,7 @@ export function loadProgram(request: LoadRequest): LoadedProgram {
         : `no TypeScript or JavaScript files matched by ${relative(request.cwd, configFile!)} (check its "include", "exclude" and "files")`,
     );
   }
+  request.onFiles?.(fileNames.length);
   const options = parsed ? { ...parsed.options, noEmit: true, ...(request.paths.length > 0 ? { allowJs: true } : {}) } : pathModeOptions;
   // Files are added one by one from the list above, so ts-morph neither globs the tsconfig again
   // nor walks dependencies itself: creating the Program resolves imports once, as tsc does.
@@ -115,8 +118,7 @@ function readConfig(configFile: string): ts.ParsedCommandLine {
 }
 
 function expandPaths(cwd: string, paths: readonly string[]): string[] {
-  const project = new Project({ skipLoadingLibFiles: true });
-  const fileSystem = project.getFileSystem();
+  let fileSystem: ReturnType<Project['getFileSystem']> | undefined;
   return paths.flatMap((given) => {
     const resolved = path.resolve(cwd, given);
     if (existsSync(resolved)) {
@@ -127,8 +129,9 @@ function expandPaths(cwd: string, paths: readonly string[]): string[] {
       return [resolved];
     }
     if (!globCharacters.test(given)) throw new CheckConfigError(`path not found: ${given}`);
-    const base = globBase(resolved);
-    return fileSystem.globSync([resolved, `!${base}/**/node_modules/**`]);
+    // ts-morph's file system host globs (with tinyglobby); the excluded node_modules is never walked.
+    fileSystem ??= new Project({ skipLoadingLibFiles: true }).getFileSystem();
+    return fileSystem.globSync([resolved, `!${globBase(resolved)}/**/node_modules/**`]);
   });
 }
 

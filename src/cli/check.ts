@@ -145,7 +145,7 @@ function parseFlags(argv: string[]): CheckFlags {
   };
 }
 
-/** "summarising 1000 files", then "checking 12/20 files", on one redrawn stderr line, only for a terminal and a large project. */
+/** "loading 1000 files", "summarising…", then "checking 12/20 files…", on one redrawn stderr line, only for a terminal and a large project. */
 function progressLine(io: CliIo): { update: (progress: CheckProgress) => void; clear: () => void } {
   let shown = false;
   let lastDrawn = 0;
@@ -156,7 +156,8 @@ function progressLine(io: CliIo): { update: (progress: CheckProgress) => void; c
       if (phase === 'checking' && done !== 0 && done !== total && now - lastDrawn < 100) return;
       lastDrawn = now;
       shown = true;
-      io.stderr(phase === 'summarising' ? `\rconnleak: summarising ${projectFiles} files…\x1b[K` : `\rconnleak: checking ${done}/${total} files that can create clients…\x1b[K`);
+      const line = phase === 'checking' ? `checking ${done}/${total} files that can create clients…` : `${phase} ${projectFiles} files…`;
+      io.stderr(`\rconnleak: ${line}\x1b[K`);
     },
     clear() {
       if (shown) io.stderr('\r\x1b[K');

@@ -78,7 +78,7 @@ export function installExitHandlers(options: ExitOptions): void {
     }
   };
 
-  process.on('exit', (code) => {
+  const onExit = (code: number): void => {
     if (isDisabled()) return;
     try {
       let exitCode = code;
@@ -97,7 +97,14 @@ export function installExitHandlers(options: ExitOptions): void {
     } catch (error) {
       onInternalError(error);
     }
-  });
+  };
+  process.on('exit', onExit);
+  // The verdict should come after the app's own 'exit' listeners (one may still close sockets), so
+  // once the main module has run, move ours behind the ones it registered.
+  setImmediate(() => {
+    process.removeListener('exit', onExit);
+    process.on('exit', onExit);
+  }).unref();
 
   process.on('uncaughtExceptionMonitor', () => {
     if (isDisabled()) return;
@@ -113,7 +120,11 @@ export function installExitHandlers(options: ExitOptions): void {
       if (process.listenerCount(signal) === 1) {
         // Ours was the only listener: without us the default action would have ended the process.
         process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
+        try {
+          process.kill(process.pid, signal);
+        } catch (error) {
+          onInternalError(error);
+        }
       }
     };
     process.on(signal, onSignal);

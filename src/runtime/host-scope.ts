@@ -20,7 +20,7 @@ type ProcNet = typeof import('../netstat/proc-net');
 
 interface LastRead {
   readonly at: number;
-  /** Connections of other processes (and of this one's worker threads, which it cannot tell apart). */
+  /** Connections of other processes, and of this process's worker threads (no local port known here). */
   readonly othersLive: number;
 }
 
@@ -53,7 +53,8 @@ export function createHostCounter(print: (line: string) => void): HostCounter | 
         last = { at: now, othersLive: connectionsTo(destination).filter((connection) => !ours.has(connection.localPort)).length };
         lastReads.set(destination, last);
       }
-      return last === undefined ? processLive : last.othersLive + processLive;
+      // Worker threads' sockets have no local port here: the table counts them, not our side.
+      return last === undefined ? processLive : last.othersLive + processLive - destination.workerLive;
     },
     others(destination) {
       if (destination.named) return [];

@@ -189,7 +189,9 @@ export function localSink(tracer: Tracer, threadId = 0): SocketSink {
     },
     closed(record, socket, error) {
       const destination = record.destination;
-      tracer.close(record, destination?.limit !== undefined ? { resetCode: resetCodeOf(socket, error) } : undefined);
+      // A reset matters only near a limit: skip reading the socket's state everywhere else.
+      const nearLimit = destination?.limit !== undefined && (destination.live >= destination.threshold || tracer.hostCounter !== undefined);
+      tracer.close(record, nearLimit ? { resetCode: resetCodeOf(socket, error) } : undefined);
     },
   };
 }

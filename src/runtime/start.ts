@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { emitRuntimeEvent, publishSnapshot } from './api';
 import { installCatalogHooks, disableCatalogHooks } from './catalog-hooks';
@@ -30,7 +31,13 @@ export function internalErrorHandler(print: (line: string) => void, onDisable: (
 /** Starts tracing this thread with a validated configuration (the preload's body). */
 export function startRuntime(config: RuntimeConfig): Tracer | undefined {
   const print = (line: string): void => {
-    process.stderr.write(`${line}\n`);
+    try {
+      // Straight to fd 2: a closed or full stderr pipe must not become an 'error' event on
+      // process.stderr that crashes an app which never writes to stderr itself.
+      writeSync(2, `${line}\n`);
+    } catch {
+      // Nowhere to say it.
+    }
   };
   let disabled = false;
   const onInternalError = internalErrorHandler(print, () => {

@@ -74,6 +74,8 @@ export class Destination {
   readonly named: boolean;
   readonly records = new Set<SocketRecord>();
   live = 0;
+  /** Live sockets of worker threads (relayed), included in `live`. */
+  workerLive = 0;
   peak = 0;
   opened = 0;
   closed = 0;
@@ -105,18 +107,18 @@ export class Destination {
   }
 
   /**
-   * Whether the socket about to open to `destination` gets its stack captured. A capture costs about
-   * 2 µs (V8's stack walk has that fixed cost even for one frame), 4-5 % of a loopback connect and
-   * close, so outside report/CI mode a limited destination captures only where a warning can need
-   * the site: every socket once its live count reaches the capture floor (a quarter of the warning
-   * threshold), the first few sockets ever, and one in 16 below the floor. A leak keeps raising the
-   * live count, so its sockets are captured; a churn at a low, steady count mostly is not.
+   * Whether the socket about to open gets its stack captured. A capture, with the site resolved,
+   * costs 10-15 µs on a connect path here (V8's stack walk has a fixed cost even for one frame),
+   * a third of a whole loopback connect and close. So outside report/CI mode a limited destination
+   * captures only where a warning can need the site: every socket once the live count reaches the
+   * capture floor (a quarter of the warning threshold), and the first few sockets ever. A leak
+   * keeps raising the count, so its sockets are captured; a healthy churn at a low count is not.
    */
   wantsSite(): boolean {
     if (this.captureAll) return true;
     if (this.limit === undefined) return false;
     const opened = this.opened + 1;
-    return this.live + 1 >= this.captureFloor || opened <= this.captureFloor || (opened & 15) === 0;
+    return this.live + 1 >= this.captureFloor || opened <= this.captureFloor;
   }
 }
 
@@ -181,6 +183,7 @@ export class Tracer {
     record.destination = destination;
     destination.records.add(record);
     destination.opened++;
+    if (record.threadId !== 0) destination.workerLive++;
     const live = ++destination.live;
     if (live > destination.peak) destination.peak = live;
     if (record.threadId !== 0) this.threads.add(record.threadId);
@@ -192,6 +195,7 @@ export class Tracer {
     if (destination === undefined || !destination.records.delete(record)) return;
     const liveBefore = destination.live;
     destination.closed++;
+    if (record.threadId !== 0) destination.workerLive--;
     const live = --destination.live;
     if (!destination.detailed) return;
     if (this.options.sampling) this.resolve(record);
@@ -214,6 +218,7 @@ export class Tracer {
     from.records.delete(record);
     from.opened--;
     from.live--;
+    if (record.threadId !== 0) from.workerLive--;
     if (from.detailed) this.sample(from, from.live);
     if (to.detailed && record.openedAt === 0) record.openedAt = this.now();
     this.open(record, to);

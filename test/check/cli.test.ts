@@ -245,6 +245,7 @@ describe('connleak check: output', () => {
       writeFileSync(path.join(directory, 'tsconfig.json'), '{ "compilerOptions": { "strict": true, "esModuleInterop": true, "types": [] }, "include": ["src"] }');
       const terminal = await run([], directory, { stderrIsTty: true });
       assert.equal(terminal.code, 1, terminal.stderr);
+      assert.match(terminal.stderr, /\rconnleak: loading 201 files…/);
       assert.match(terminal.stderr, /\rconnleak: summarising 201 files…/);
       assert.match(terminal.stderr, /\rconnleak: checking 1\/1 files that can create clients…/);
       assert.match(terminal.stderr, /\r\x1b\[K$/);

@@ -5,7 +5,9 @@ import { describe, test } from 'node:test';
 import { ESLint } from 'eslint';
 import * as tsParser from '@typescript-eslint/parser';
 import { runCheck } from '../../src/check';
-import { loadPlugin } from '../../src/check/analyse';
+import { analyse, loadPlugin } from '../../src/check/analyse';
+import { loadProgram } from '../../src/check/load';
+import { summarise } from '../../src/check/summarise';
 import { essentials, projectsDir, readExpected } from './helpers';
 
 /** Every fixture project with an expected.json: the checker's findings must be exactly those. */
@@ -36,6 +38,19 @@ describe('fixture projects: connleak check finds exactly the expected findings',
 });
 
 describe('what only the whole program shows', () => {
+  test('the closers summary is what clears a client closed through a helper in another file', () => {
+    const directory = path.join(projectsDir, 'closing-helper');
+    const loaded = loadProgram({ cwd: directory, paths: [] });
+    const { summaries } = summarise(loaded.program, loaded.files);
+    const withClosers = analyse({ program: loaded.program, files: loaded.files, summaries, config: 'recommended', cwd: directory });
+    assert.deepEqual(withClosers.findings, []);
+    const withoutClosers = analyse({ program: loaded.program, files: loaded.files, summaries: { ...summaries, closers: {} }, config: 'recommended', cwd: directory });
+    assert.deepEqual(
+      withoutClosers.findings.map((finding) => [finding.file, finding.line, finding.rule]),
+      [['src/probe.ts', 8, 'connleak/no-client-in-loop']],
+    );
+  });
+
   test('ESLint alone, one file at a time, misses the factory called in a loop of another file', async () => {
     const directory = path.join(projectsDir, 'factory-across-files');
     const eslint = new ESLint({

@@ -587,6 +587,18 @@ for (const host of ['a', 'b']) describeHost(host);`,
 for (const host of ['a', 'b']) { const client = opaqueFactory(host); shutdown(client); }`,
       settings: { connleak: { summaries } },
     },
+    // A summarised holder class closed by its own method in the same pass.
+    {
+      code: `import { ZkSession } from './wrappers';
+for (const name of ['a', 'b']) { const session = new ZkSession(); session.start(); session.stop(); }`,
+      settings: { connleak: { summaries } },
+    },
+    // Handed to a class whose constructor takes it over (a summarised closer) in the same pass.
+    {
+      code: `import { ClientHolder, opaqueFactory } from './wrappers';
+for (const host of ['a', 'b']) { const holder = new ClientHolder(opaqueFactory(host)); holder.dispose(); }`,
+      settings: { connleak: { summaries } },
+    },
     // With summaries, the return-type rule gives way to them: makeZk is not listed here.
     {
       code: `import { makeZk } from './wrappers';
@@ -646,6 +658,13 @@ for (const host of ['a']) factory.create(host).connect();`,
 for (const host of ['a', 'b']) { const client = opaqueFactory(host); console.log(client); }`,
       settings: { connleak: { summaries } },
       errors: [{ messageId: 'repeated', line: 2, column: 49, data: { ...ZK, ...LOOP, context: 'a for-of loop body' } }],
+    },
+    {
+      // new of a class the summaries name as holding a client it creates.
+      code: `import { ZkSession } from './wrappers';
+for (const name of ['a', 'b']) { const session = new ZkSession(); session.start(); }`,
+      settings: { connleak: { summaries } },
+      errors: [{ messageId: 'repeated', line: 2, column: 50, data: { ...ZK, ...LOOP, context: 'a for-of loop body' } }],
     },
     {
       // Without the summarised closer, a summarised factory in a loop stays open.

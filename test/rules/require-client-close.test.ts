@@ -641,6 +641,12 @@ export function f(): void { const client = makeZk('h'); client.connect(); client
     // A getter of a shared client: nothing to close here.
     `import { sharedZk } from './wrappers';
 export function f(): void { const client = sharedZk(); client.connect(); }`,
+    // A summarised holder class closed by its own method.
+    {
+      code: `import { ZkSession } from './wrappers';
+export function f(): void { const session = new ZkSession(); session.start(); session.stop(); }`,
+      settings: { connleak: { summaries } },
+    },
     // strict: a summarised closer in finally.
     {
       code: `import { opaqueFactory, shutdown } from './wrappers';
@@ -650,6 +656,32 @@ export async function f(): Promise<void> { const client = opaqueFactory('h'); tr
     },
   ],
   invalid: [
+    {
+      // A summarised holder class: its own close method is named in the message.
+      code: `import { ZkSession } from './wrappers';
+export function f(): void { const session = new ZkSession(); session.start(); }`,
+      settings: { connleak: { summaries } },
+      errors: [
+        {
+          messageId: 'neverClosed',
+          line: 2,
+          column: 45,
+          data: { ...ZK, close: 'stop', name: 'session' },
+          suggestions: [
+            {
+              messageId: 'closeInFinally',
+              data: { closeCall: 'session.stop()' },
+              output: `import { ZkSession } from './wrappers';
+export function f(): void { const session = new ZkSession(); try {
+  session.start();
+} finally {
+  session.stop();
+} }`,
+            },
+          ],
+        },
+      ],
+    },
     {
       code: `import { makeZk } from './wrappers';
 export function f(): void { const client = makeZk('h'); }`,

@@ -9,19 +9,31 @@ export const typedFixtureDir = path.join(fixturesDir, 'lint/typed');
 
 /**
  * Summaries as the checker would hand them over for fixtures/lint/typed/wrappers.ts:
- * `opaqueFactory` makes a ZooKeeper client, `shutdown` closes its first argument. The keys are
+ * `opaqueFactory` makes a ZooKeeper client, `shutdown` closes its first argument, `ZkSession`
+ * holds a client it creates (closed by `stop()`), `ClientHolder` takes over its constructor's
+ * argument. The keys are
  * computed the way the checker computes them, from the declarations' positions.
  */
 export function summariesForTypedFixture(): CrossFileSummaries {
   const fileName = path.join(typedFixtureDir, 'wrappers.ts');
   const sourceFile = ts.createSourceFile(fileName, readFileSync(fileName, 'utf8'), ts.ScriptTarget.Latest, true);
-  const declaration = (name: string): ts.FunctionDeclaration => {
-    const found = sourceFile.statements.find((statement): statement is ts.FunctionDeclaration => ts.isFunctionDeclaration(statement) && statement.name?.text === name);
-    if (!found) throw new Error(`wrappers.ts has no function ${name}`);
+  const declaration = (name: string): ts.FunctionDeclaration | ts.ClassDeclaration => {
+    const found = sourceFile.statements.find(
+      (statement): statement is ts.FunctionDeclaration | ts.ClassDeclaration =>
+        (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name?.text === name,
+    );
+    if (!found) throw new Error(`wrappers.ts has no declaration ${name}`);
     return found;
   };
   return {
-    factories: { [declarationKey(declaration('opaqueFactory'))]: 'node-zookeeper-client' },
-    closers: { [declarationKey(declaration('shutdown'))]: [0] },
+    factories: {
+      [declarationKey(declaration('opaqueFactory'))]: 'node-zookeeper-client',
+      [declarationKey(declaration('ZkSession'))]: 'node-zookeeper-client',
+    },
+    closers: {
+      [declarationKey(declaration('shutdown'))]: [0],
+      [declarationKey(declaration('ClientHolder'))]: [0],
+    },
+    closeMethods: { [declarationKey(declaration('ZkSession'))]: ['stop'] },
   };
 }
