@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BenchCase, Measurement, Variant } from '../harness';
 
@@ -10,7 +11,8 @@ import type { BenchCase, Measurement, Variant } from '../harness';
  * start-up and the preload's loading included.
  *
  *   npm run build && node dist/bench/run.js runtime-churn runtime-churn-limited runtime-http \
- *     runtime-memory runtime-churn-why runtime-connect-at-100 runtime-connect-at-1000 runtime-connect-at-10000
+ *     runtime-memory runtime-memory-limited runtime-memory-report runtime-churn-why \
+ *     runtime-connect-at-100 runtime-connect-at-1000 runtime-connect-at-10000
  */
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -90,15 +92,29 @@ function startHoldServer(): Promise<{ port: number; child: ChildProcess }> {
   });
 }
 
-function holdCase(name: string, description: string, holdCount: number, extraFigures: boolean): BenchCase {
+/**
+ * Holds `holdCount` sockets open, measures the JS heap they take and the connect+close time at
+ * that live count. `limited` puts ZooKeeper's default limit (60) on the destination, so the count
+ * is far over it and every socket gets its site captured; `report` adds CONNLEAK_REPORT, where
+ * every socket keeps V8's unformatted frames until the report is written.
+ */
+function holdCase(name: string, description: string, holdCount: number, mode: 'plain' | 'limited' | 'report' = 'plain'): BenchCase {
   let server: { port: number; child: ChildProcess } | undefined;
   const runs: { baseline: Measurement[]; subject: Measurement[] } = { baseline: [], subject: [] };
-  const env = (): Record<string, string> => ({ HOLD_PORT: String(server!.port), HOLD_COUNT: String(holdCount), CHURN_COUNT: '2000' });
+  const env = (): Record<string, string> => ({
+    HOLD_PORT: String(server!.port),
+    HOLD_COUNT: String(holdCount),
+    CHURN_COUNT: '2000',
+    ...(mode !== 'plain' ? { CONNLEAK_LIMITS: `*:${server!.port}=60` } : {}),
+    ...(mode === 'report' ? { CONNLEAK_REPORT: path.join(tmpdir(), `connleak-bench-trace-${process.pid}.json`) } : {}),
+  });
+  const seen = { baseline: 0, subject: 0 };
   const record = (which: 'baseline' | 'subject', inner: Variant): Variant => ({
     label: inner.label,
     run: async () => {
       const measurement = await inner.run();
-      runs[which].push(measurement);
+      // The harness's warm-up run (one per variant) does not count.
+      if (seen[which]++ > 0) runs[which].push(measurement);
       return measurement;
     },
   });
@@ -110,6 +126,7 @@ function holdCase(name: string, description: string, holdCount: number, extraFig
     name,
     description,
     rounds: 5,
+    warmup: 1,
     async setup() {
       server = await startHoldServer();
     },
@@ -128,7 +145,7 @@ function holdCase(name: string, description: string, holdCount: number, extraFig
         perConnectUsWithout: Number(perConnect(runs.baseline).toFixed(1)),
         perConnectUsWith: Number(perConnect(runs.subject).toFixed(1)),
       };
-      if (extraFigures) figures.trackerBytesPerSocket = Math.round((heap(runs.subject) - heap(runs.baseline)) / holdCount);
+      if (holdCount >= 10_000) figures.trackerBytesPerSocket = Math.round((heap(runs.subject) - heap(runs.baseline)) / holdCount);
       return figures;
     },
   };
@@ -145,7 +162,9 @@ export const cases: BenchCase[] = [
     baseline: variant('without preload', [], 'runtime-http.js', () => ({ HTTP_COUNT: '100000' })),
     subject: variant('with preload', withPreload, 'runtime-http.js', () => ({ HTTP_COUNT: '100000' })),
   },
-  holdCase('runtime-memory', '(c) JS heap per live tracked socket, 10,000 open sockets (target <= 1 KiB)', 10_000, true),
+  holdCase('runtime-memory', '(c) JS heap per live tracked socket, 10,000 open sockets (target <= 1 KiB)', 10_000),
+  holdCase('runtime-memory-limited', '(c) the same, the destination limited to 60 (every socket over it, each with its site)', 10_000, 'limited'),
+  holdCase('runtime-memory-report', '(c) the same with CONNLEAK_REPORT (every socket keeps its unformatted stack)', 10_000, 'report'),
   (() => {
     const base = churnCase('runtime-churn-why', '(d) the churn of (a) under why-is-node-running (async_hooks) vs without, for comparison', false);
     return {
@@ -155,7 +174,7 @@ export const cases: BenchCase[] = [
       subject: variant('why-is-node-running', ['--import', 'why-is-node-running/include'], 'runtime-churn.js', () => ({ CHURN_COUNT: '20000' })),
     } as BenchCase;
   })(),
-  holdCase('runtime-connect-at-100', 'connect+close time with 100 live sockets held, with vs without the preload', 100, false),
-  holdCase('runtime-connect-at-1000', 'connect+close time with 1,000 live sockets held, with vs without the preload', 1_000, false),
-  holdCase('runtime-connect-at-10000', 'connect+close time with 10,000 live sockets held, with vs without the preload', 10_000, false),
+  holdCase('runtime-connect-at-100', 'connect+close time with 100 live sockets held, with vs without the preload', 100),
+  holdCase('runtime-connect-at-1000', 'connect+close time with 1,000 live sockets held, with vs without the preload', 1_000),
+  holdCase('runtime-connect-at-10000', 'connect+close time with 10,000 live sockets held, with vs without the preload', 10_000),
 ];

@@ -150,7 +150,8 @@ export const builtinClients: readonly ClientKind[] = [
     factories: [],
     constructors: ['Client', 'Pool', 'native.Client', 'native.Pool'],
     instanceFactories: [],
-    closeMethods: ['end'],
+    // `release()` hands a PoolClient (one of the typeNames) back to its pool: its owner is done with it.
+    closeMethods: ['end', 'release'],
     typeNames: ['Client', 'Pool', 'PoolClient'],
     defaultPort: 5432,
     limit: {

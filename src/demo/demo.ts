@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';
-import tsParser from '@typescript-eslint/parser';
+import * as tsParser from '@typescript-eslint/parser';
 import type { CliIo } from '../cli/io';
 import { startStandInServer } from './standin-server';
 

@@ -54,6 +54,8 @@ const historySpacingMs = 250;
 const resetWindowMs = 5000;
 const maxListed = 1000;
 const maxSamples = 4000;
+/** Sockets ever to a limited destination that always get a site, whatever the count. */
+const firstCaptured = 16;
 /** Repeated resets that make a retry loop. */
 const retryLoopResets = 3;
 
@@ -118,7 +120,7 @@ export class Destination {
     if (this.captureAll) return true;
     if (this.limit === undefined) return false;
     const opened = this.opened + 1;
-    return this.live + 1 >= this.captureFloor || opened <= this.captureFloor;
+    return this.live + 1 >= this.captureFloor || opened <= Math.min(this.captureFloor, firstCaptured);
   }
 }
 

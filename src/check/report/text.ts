@@ -38,7 +38,7 @@ export function formatText(report: CheckReport, options: { color: boolean }): st
   if (counts.total === 0) {
     lines.push(paint(ansi.green, `✔ no connection leaks found in ${plural(report.filesAnalysed, 'file')}${baselined}`));
   } else {
-    const summary = `✖ ${plural(counts.total, 'problem')} (${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}) in ${plural(report.filesAnalysed, 'file')}${baselined}`;
+    const summary = `✖ ${plural(counts.total, 'problem')} (${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}) in ${plural(report.filesAnalysed, 'file')} checked${baselined}`;
     lines.push(paint(ansi.bold + (counts.errors > 0 ? ansi.red : ansi.yellow), summary));
   }
   return lines.join('\n') + '\n';
