@@ -189,7 +189,6 @@ function bindingOwnership(
   return {
     ...base,
     fate: 'binding',
-    owner,
     variables,
     name: first?.name,
     closes,

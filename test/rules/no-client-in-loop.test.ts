@@ -475,6 +475,40 @@ for (const nodes of clusters) { const cluster = new Cluster(nodes); cluster.ping
       errors: [{ messageId: 'repeated', line: 2, column: 49, data: { ...REDIS, ...LOOP, context: 'a for-of loop body' } }],
     },
     {
+      // The zookeeper package (a constructor, not a factory).
+      code: `const ZooKeeper = require('zookeeper');
+for (const node of nodes) { const zk = new ZooKeeper({ connect: node }); zk.init({}); }`,
+      ...cjs,
+      errors: [{ messageId: 'repeated', line: 2, column: 39, data: { ...ZK, ...LOOP, context: 'a for-of loop body' } }],
+    },
+    {
+      code: `import Redis from 'ioredis';
+const live = urls.filter((url) => new Redis(url).status === 'ready');`,
+      errors: [{ messageId: 'repeated', line: 2, column: 35, data: { ...REDIS, ...ITEM, context: 'a filter() callback' } }],
+    },
+    {
+      code: `import { MongoClient } from 'mongodb';
+const names = urls.flatMap((url) => { const client = new MongoClient(url); void client.connect(); return [url]; });`,
+      errors: [{ messageId: 'repeated', line: 2, column: 54, data: { ...MONGO, ...ITEM, context: 'a flatMap() callback' } }],
+    },
+    {
+      code: `const net = require('net');
+const ok = ports.every((port) => { const socket = net.connect(port); socket.unref(); return true; });`,
+      ...cjs,
+      errors: [{ messageId: 'repeatedNoLimit', line: 2, column: 51, data: { ...TCP, ...ITEM, context: 'an every() callback' } }],
+    },
+    {
+      code: `import https from 'node:https';
+import { MongoClient } from 'mongodb';
+https.createServer(tlsOptions, async (req, res) => { const client = await MongoClient.connect(url); res.end(); });`,
+      errors: [{ messageId: 'repeated', line: 3, column: 74, data: { ...MONGO, ...REQUEST, context: 'an https.createServer() connection handler' } }],
+    },
+    {
+      code: `import Redis from 'ioredis';
+fastify.get('/health', async () => { const redis = new Redis(); return redis.ping(); });`,
+      errors: [{ messageId: 'repeated', line: 2, column: 52, data: { ...REDIS, ...REQUEST, context: 'a fastify.get() route handler' } }],
+    },
+    {
       // A function of this file that returns a fresh client.
       code: `import zookeeper from 'node-zookeeper-client';
 function makeZk(hosts) { return zookeeper.createClient(hosts); }
