@@ -55,13 +55,14 @@ export default createRule<MessageIds, Options>({
       const name = ownership.name ?? 'client';
       switch (ownership.fate) {
         case 'discarded':
+          if (ownership.endHandled) return false;
           context.report({ node: creation.node, messageId: 'discarded', data: { client: words.client, close: words.close } });
           return false;
         case 'field':
           if (!ownership.field?.closed) context.report({ node: creation.node, messageId: 'fieldNeverClosed', data: { client: words.client, name, close: words.close } });
           return false;
         case 'binding': {
-          if (ownership.escapes.length > 0 || ownership.closes.some((close) => close.everywhere)) return false;
+          if (ownership.escapes.length > 0 || ownership.endHandled || ownership.closes.some((close) => close.everywhere)) return false;
           if (ownership.closes.length === 0) {
             reportNeverClosed(creation, ownership, name);
             return false;

@@ -49,11 +49,15 @@ interface FunctionState {
   readonly codePath: CodePath;
   readonly currentSegments: Set<Segment>;
   readonly tracked: Tracked[];
+  /** The try blocks the traversal is in (innermost last), with the clients open where something in them may throw. */
+  readonly tryBlocks: { readonly statement: TSESTree.TryStatement; readonly openAtThrow: Set<Tracked> }[];
 }
 
 interface SegmentState {
   open: Set<Tracked>;
   readonly effects: Effect[];
+  /** A catch clause's entry: what was open where its try block may throw, instead of the predecessors' state. */
+  readonly entry?: ReadonlySet<Tracked>;
 }
 
 type Effect = { readonly open: Tracked } | { readonly close: Tracked };
@@ -73,12 +77,16 @@ export function closePathListeners(
   const segments = new Map<string, SegmentState>();
   const closesAt = new Map<Node, Tracked[]>();
   const writesAt = new Map<Node, Tracked[]>();
+  /** Per try statement, the clients open at a point of its block that may throw. */
+  const openAtThrowByTry = new Map<TSESTree.TryStatement, Set<Tracked>>();
 
   function openSet(segment: Segment): ReadonlySet<Tracked> | undefined {
     return segments.get(segment.id)?.open;
   }
 
   function incoming(segment: Segment): Set<Tracked> {
+    const entry = segments.get(segment.id)?.entry;
+    if (entry) return new Set(entry);
     const open = new Set<Tracked>();
     for (const previous of segment.prevSegments) {
       if (!previous.reachable) continue;
@@ -163,24 +171,55 @@ export function closePathListeners(
     }
   }
 
+  /**
+   * A call, `new`, `await` or `throw` that may throw while clients are open: the innermost try
+   * block's catch starts with them open (ESLint forks to the catch from the block's first
+   * throwable expression only, whose segment may end after the creation); under
+   * `requireCloseOnThrow`, an unguarded one is a way out.
+   */
   function mayThrow(node: Node): void {
-    if (!options.requireCloseOnThrow || !current || current.tracked.length === 0) return;
+    if (!current || current.tracked.length === 0) return;
+    const tryBlock = current.tryBlocks.at(-1);
     for (const tracked of current.tracked) {
-      if (tracked.done || tracked.throwSite || !isOpenNow(tracked)) continue;
-      if (isExempt(node, tracked)) continue;
-      tracked.throwSite = node;
+      if (tracked.done || !isOpenNow(tracked) || isOwnOperation(node, tracked)) continue;
+      tryBlock?.openAtThrow.add(tracked);
+      if (options.requireCloseOnThrow && !tracked.throwSite && !isGuarded(node, tracked)) tracked.throwSite = node;
     }
   }
 
-  function isExempt(node: Node, tracked: Tracked): boolean {
-    if (tracked.closeNodes.some((close) => isWithin(close, node))) return true;
-    if (node.type === 'CallExpression') {
-      const member = calleeMember(node);
-      const object = member && skipWrappers(member.object);
-      if (object?.type === 'Identifier' && listenerMethods.has(memberName(member!) ?? '') && [...tracked.variables].some((variable) => variable.name === object.name)) {
-        return true;
-      }
+  function onTryBlock(node: TSESTree.BlockStatement): void {
+    const statement = node.parent;
+    if (current && statement?.type === 'TryStatement' && statement.block === node) current.tryBlocks.push({ statement, openAtThrow: new Set() });
+  }
+
+  function onTryBlockExit(node: TSESTree.BlockStatement): void {
+    const statement = node.parent;
+    if (!current || statement?.type !== 'TryStatement' || statement.block !== node) return;
+    const tryBlock = current.tryBlocks.pop();
+    if (tryBlock) openAtThrowByTry.set(tryBlock.statement, tryBlock.openAtThrow);
+  }
+
+  function onCatchClause(node: TSESTree.CatchClause): void {
+    if (!current || current.tracked.length === 0 || node.parent?.type !== 'TryStatement') return;
+    const entry = openAtThrowByTry.get(node.parent) ?? new Set<Tracked>();
+    for (const segment of current.currentSegments) {
+      if (segment.reachable) segments.set(segment.id, { open: new Set(entry), effects: [], entry });
     }
+  }
+
+  /** Throws that leave nothing to close: the creation's own expression, the close itself, listener registration. */
+  function isOwnOperation(node: Node, tracked: Tracked): boolean {
+    // The creation's own expression (`await createClient().connect()`): if it throws, there is no client to close.
+    if (isWithin(tracked.ownership.creation.node, node)) return true;
+    if (tracked.closeNodes.some((close) => isWithin(close, node))) return true;
+    if (node.type !== 'CallExpression') return false;
+    const member = calleeMember(node);
+    const object = member && skipWrappers(member.object);
+    return object?.type === 'Identifier' && listenerMethods.has(memberName(member!) ?? '') && [...tracked.variables].some((variable) => variable.name === object.name);
+  }
+
+  /** A `.finally()` callback or a try whose finally (or catch) closes the client covers the throw. */
+  function isGuarded(node: Node, tracked: Tracked): boolean {
     if (tracked.finallyCalls.some((call) => call.callee.type === 'MemberExpression' && isWithin(node, call.callee.object))) return true;
     return isGuardedByTry(node, tracked);
   }
@@ -232,7 +271,7 @@ export function closePathListeners(
     onCodePathStart(codePath: CodePath, node: Node) {
       // A close inside a callback takes effect where the callback is created, on the outer path.
       closeAt(node);
-      current = { upper: current, codePath, currentSegments: new Set(), tracked: [] };
+      current = { upper: current, codePath, currentSegments: new Set(), tracked: [], tryBlocks: [] };
     },
     onCodePathEnd(_codePath: CodePath) {
       if (!current) return;
@@ -261,26 +300,29 @@ export function closePathListeners(
       if (current && current.tracked.length > 0 && isProcessExit(node)) {
         // The process ends here, and every connection with it.
         for (const tracked of current.tracked) addEffect({ close: tracked });
-        return;
       }
+    },
+    // A call, `new` or `await` throws after its operands ran: a close in a callback among the
+    // arguments (`setTimeout(() => socket.destroy())`) is already arranged by then.
+    'CallExpression:exit'(node: TSESTree.CallExpression) {
+      onCreationNode(node);
       mayThrow(node);
     },
-    NewExpression(node: TSESTree.NewExpression) {
+    'NewExpression:exit'(node: TSESTree.NewExpression) {
+      onCreationNode(node);
       mayThrow(node);
     },
-    AwaitExpression(node: TSESTree.AwaitExpression) {
-      mayThrow(node);
-    },
-    ThrowStatement(node: TSESTree.ThrowStatement) {
-      mayThrow(node);
-    },
+    'AwaitExpression:exit': mayThrow,
+    // On exit the code path has already moved past the throw.
+    ThrowStatement: mayThrow,
+    BlockStatement: onTryBlock,
+    'BlockStatement:exit': onTryBlockExit,
+    CatchClause: onCatchClause,
     MemberExpression: closeAt,
     ChainExpression: closeAt,
     IfStatement: closeAt,
     LogicalExpression: closeAt,
     ConditionalExpression: closeAt,
-    'CallExpression:exit': onCreationNode,
-    'NewExpression:exit': onCreationNode,
     ...(analysis.settings.summaries ? { 'MemberExpression:exit': onCreationNode } : {}),
     'AssignmentExpression:exit': onWrite,
     'UpdateExpression:exit': onWrite,

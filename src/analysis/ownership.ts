@@ -4,7 +4,7 @@
  * `using` declaration. Path-insensitive; close-paths.ts adds the "on every path" part.
  */
 import type { TSESTree } from '@typescript-eslint/utils';
-import { codePathOwner, isFunction, walk, type Node } from './ast';
+import { codePathOwner, isFunction, memberName, staticString, walk, type Node } from './ast';
 import { fieldAccesses, type ClassNode } from './classes';
 import type { Creation } from './creations';
 import { findVariable, isModuleScope, type GetScope, type VariableLike } from './scope';
@@ -56,6 +56,11 @@ export interface Ownership {
   readonly writes: readonly Node[];
   /** Whether closes must be checked on paths (false for `promise.then((client) => …)` callbacks). */
   readonly pathSensitive: boolean;
+  /**
+   * The code listens for the connection's end (`socket.on('close' | 'end', …)`): the peer closes
+   * it (a server that hangs up after its answer), and the code is ready for that.
+   */
+  readonly endHandled: boolean;
   /** The declaration that binds the client, for suggestions. */
   readonly declarator: TSESTree.VariableDeclarator | undefined;
   readonly field: { readonly classNode: ClassNode | undefined; readonly name: string; readonly closed: boolean } | undefined;
@@ -86,6 +91,7 @@ export function analyzeOwnership(creation: Creation, context: OwnershipContext):
     escapes: [] as EscapeSite[],
     writes: [] as Node[],
     pathSensitive: true,
+    endHandled: chainHandlesEnd(creation.node),
     declarator: undefined as TSESTree.VariableDeclarator | undefined,
     field: undefined as Ownership['field'],
     sink,
@@ -148,10 +154,12 @@ function bindingOwnership(
   const closes: CloseSite[] = [];
   const escapes: EscapeSite[] = [];
   const writes: Node[] = [];
+  let endHandled = base.endHandled;
   for (let i = 0; i < variables.length; i++) {
     for (const reference of variables[i]!.references) {
       if (reference.init) continue;
       const identifier = reference.identifier;
+      if (reference.isRead() && chainHandlesEnd(identifier)) endHandled = true;
       if (reference.isWrite()) {
         const assignment = identifier.parent;
         if (assignment && assignment !== creatingAssignment) writes.push(assignment);
@@ -194,8 +202,28 @@ function bindingOwnership(
     closes,
     escapes,
     writes,
+    endHandled,
     declarator,
   };
+}
+
+const endEvents = new Set(['close', 'end']);
+const listenerRegistrations = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
+
+/** `value.on('close', …)`, also further along a chain: `net.connect(port).setTimeout(1000).once('end', …)`. */
+function chainHandlesEnd(value: Node): boolean {
+  let current: Node = value;
+  for (let depth = 0; depth < 8; depth++) {
+    const member = current.parent;
+    if (member?.type !== 'MemberExpression' || member.object !== current) return false;
+    const call = member.parent;
+    if (call?.type !== 'CallExpression' || call.callee !== member) return false;
+    const method = memberName(member) ?? '';
+    if (listenerRegistrations.has(method) && endEvents.has(staticString(call.arguments[0]) ?? '')) return true;
+    if (!listenerRegistrations.has(method) && method !== 'setTimeout' && method !== 'setNoDelay' && method !== 'setKeepAlive' && method !== 'setEncoding') return false;
+    current = call;
+  }
+  return false;
 }
 
 /** Where a close takes effect on the owner's code path (see CloseSite.at). */

@@ -101,10 +101,10 @@ export interface ContextFinder {
   readonly origins: OriginResolver;
 }
 
+/** The innermost repeated context around `node`, looking through callbacks that run once per evaluation. */
 export function findRepeatedContext(node: Node, finder: ContextFinder): RepeatedContext | undefined {
   let child: Node = node;
-  const start = node;
-  for (let current = start.parent; current; child = current, current = current.parent) {
+  for (let current = node.parent; current; child = current, current = current.parent) {
     switch (current.type) {
       case 'ForStatement':
         if (child === current.body) return loopContext(current, child, 'a for loop body');

@@ -12,6 +12,7 @@ import type { TSESTree } from '@typescript-eslint/utils';
 import { calleeMember, isFunction, isWithin, memberName, walk, type Node } from './ast';
 import type { Ownership } from './ownership';
 import type { RepeatedContext } from './repeated-contexts';
+import { followValue } from './values';
 import { variableOf, type GetScope } from './scope';
 
 export interface RepetitionOptions {
@@ -120,7 +121,9 @@ function isRetry(creation: Node, context: RepeatedContext): boolean {
     if (parent.type === 'BlockStatement') {
       const index = parent.body.indexOf(child as TSESTree.Statement);
       const rest = parent.body.slice(index + 1);
-      if (rest.some((statement) => statement.type === 'ReturnStatement' || (statement.type === 'BreakStatement' && !statement.label))) return true;
+      // `try { await client.connect(); return client; } catch { … }` after it counts too.
+      const exits = (statement: TSESTree.Statement): boolean => statement.type === 'ReturnStatement' || (statement.type === 'BreakStatement' && !statement.label);
+      if (rest.some((statement) => exits(statement) || (statement.type === 'TryStatement' && statement.block.body.some(exits)))) return true;
     }
   }
   return false;
@@ -128,20 +131,29 @@ function isRetry(creation: Node, context: RepeatedContext): boolean {
 
 /** Kept beyond the pass, one per item: pushed or set into an outer collection, or returned from a `map` callback. */
 function isKeptPerItem(ownership: Ownership, context: RepeatedContext, helpers: RepetitionHelpers): boolean {
-  return ownership.escapes.some((escape) => {
-    const node = escape.node;
-    if (escape.reason === 'returned') {
-      return context.method !== undefined && collectingIterations.has(context.method) && enclosingFunctionIs(node, context.node);
-    }
-    if (escape.reason === 'argument' && node.type === 'CallExpression') {
-      const member = calleeMember(node);
-      return member !== undefined && collectionMethods.has(memberName(member) ?? '') && declaredOutside(member.object, context, helpers);
-    }
-    if (escape.reason === 'member-store' && node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression') {
-      return node.left.computed && declaredOutside(node.left.object, context, helpers);
-    }
-    return false;
-  });
+  return ownership.escapes.some((escape) => isKeptEscape(escape, context, helpers, 0));
+}
+
+function isKeptEscape(escape: { readonly reason: string; readonly node: Node }, context: RepeatedContext, helpers: RepetitionHelpers, depth: number): boolean {
+  const node = escape.node;
+  if (escape.reason === 'container' && depth < 3) {
+    // `[key, new Redis(url)]` or `{ key, client }` that is itself kept per item.
+    const container = node.type === 'ArrayExpression' || node.type === 'ObjectExpression' ? node : node.parent;
+    if (!container) return false;
+    const sink = followValue(container, { getScope: helpers.getScope, closeMethods: [] });
+    return sink.kind === 'escape' && isKeptEscape(sink, context, helpers, depth + 1);
+  }
+  if (escape.reason === 'returned') {
+    return context.method !== undefined && collectingIterations.has(context.method) && enclosingFunctionIs(node, context.node);
+  }
+  if (escape.reason === 'argument' && node.type === 'CallExpression') {
+    const member = calleeMember(node);
+    return member !== undefined && collectionMethods.has(memberName(member) ?? '') && declaredOutside(member.object, context, helpers);
+  }
+  if (escape.reason === 'member-store' && node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression') {
+    return node.left.computed && declaredOutside(node.left.object, context, helpers);
+  }
+  return false;
 }
 
 function enclosingFunctionIs(node: Node, fn: Node): boolean {

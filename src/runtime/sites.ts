@@ -31,6 +31,12 @@ const captureDepth = 14;
 const reportFrames = 6;
 
 export const unknownSite: Site = { id: '(unknown)', stack: [] };
+/**
+ * Where sockets from further sites go once `maxSites` distinct sites are known: generated or
+ * eval'd code can make every call site distinct, and the table must not grow with it.
+ */
+export const otherSite: Site = { id: '(other sites)', stack: [] };
+const maxSites = 1000;
 /** Sockets opened while their destination's count was low, whose stack was not captured. */
 export const notSampledSite: Site = { id: '(opened at a low count, site not sampled)', stack: [] };
 
@@ -41,6 +47,7 @@ let cwd = process.cwd();
 export function setSiteRoot(directory: string): void {
   cwd = directory;
   sitesById.clear();
+  files.clear();
 }
 
 /** Captures the current stack without formatting it; frames above `above` are left out. */
@@ -66,14 +73,32 @@ function framesOf(capture: Capture): NodeJS.CallSite[] {
   }
 }
 
-function fileOf(frame: NodeJS.CallSite): string | undefined {
-  const file = frame.getFileName() ?? undefined;
-  if (file === undefined || file.startsWith('node:') || file.startsWith('internal/')) return undefined;
-  return file.startsWith('file://') ? fileURLToPath(file) : file;
+interface FileInfo {
+  /** Relative to the working directory when under it. */
+  readonly display: string;
+  /** Not under node_modules. */
+  readonly user: boolean;
 }
 
-function isUserFile(file: string): boolean {
-  return !file.includes(`${path.sep}node_modules${path.sep}`);
+/** Per file name V8 reports: how to show it, whether it is user code; null for Node's own. */
+const files = new Map<string, FileInfo | null>();
+const maxFiles = 2000;
+/** connleak's own compiled files (dist/src/): never a creation site, wherever the package lives. */
+const ownRoot = path.resolve(__dirname, '..') + path.sep;
+
+function fileOf(frame: NodeJS.CallSite): FileInfo | null {
+  const raw = frame.getFileName();
+  if (!raw) return null;
+  let info = files.get(raw);
+  if (info === undefined) {
+    if (raw.startsWith('node:') || raw.startsWith('internal/')) info = null;
+    else {
+      const file = raw.startsWith('file://') ? fileURLToPath(raw) : raw;
+      info = file.startsWith(ownRoot) ? null : { display: displayPath(file), user: !file.includes(`${path.sep}node_modules${path.sep}`) };
+    }
+    if (files.size < maxFiles) files.set(raw, info);
+  }
+  return info;
 }
 
 export function displayPath(file: string): string {
@@ -81,11 +106,11 @@ export function displayPath(file: string): string {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
-function location(frame: NodeJS.CallSite, file: string): string {
-  return `${displayPath(file)}:${frame.getLineNumber() ?? 0}:${frame.getColumnNumber() ?? 0}`;
+function location(frame: NodeJS.CallSite, file: FileInfo): string {
+  return `${file.display}:${frame.getLineNumber() ?? 0}:${frame.getColumnNumber() ?? 0}`;
 }
 
-function describeFrame(frame: NodeJS.CallSite, file: string): string {
+function describeFrame(frame: NodeJS.CallSite, file: FileInfo): string {
   const name = frame.getFunctionName() ?? frame.getMethodName();
   return name ? `${name} (${location(frame, file)})` : location(frame, file);
 }
@@ -95,6 +120,7 @@ export function internSite(id: string, stack: readonly string[], client?: string
   const key = client === undefined ? id : `${id}\0${client}`;
   let site = sitesById.get(key);
   if (!site) {
+    if (sitesById.size >= maxSites) return otherSite;
     site = client === undefined ? { id, stack } : { id, stack, client };
     sitesById.set(key, site);
   }
@@ -108,21 +134,25 @@ export function internSite(id: string, stack: readonly string[], client?: string
  */
 export function resolveSite(capture: Capture, client?: string): Site {
   const frames = framesOf(capture);
-  let firstLibrary: { frame: NodeJS.CallSite; file: string } | undefined;
+  let firstLibrary: { frame: NodeJS.CallSite; file: FileInfo } | undefined;
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i]!;
     const file = fileOf(frame);
-    if (file === undefined) continue;
-    if (!isUserFile(file)) {
+    if (file === null) continue;
+    if (!file.user) {
       firstLibrary ??= { frame, file };
       continue;
     }
+    const id = location(frame, file);
+    // A site seen before (a leak opens many sockets at one place) needs no stack built again.
+    const known = sitesById.get(client === undefined ? id : `${id}\0${client}`);
+    if (known) return known;
     const stack: string[] = [];
     for (let j = i; j < frames.length && stack.length < reportFrames; j++) {
       const userFile = fileOf(frames[j]!);
-      if (userFile !== undefined && isUserFile(userFile)) stack.push(describeFrame(frames[j]!, userFile));
+      if (userFile?.user) stack.push(describeFrame(frames[j]!, userFile));
     }
-    return internSite(location(frame, file), stack, client);
+    return internSite(id, stack, client);
   }
   if (firstLibrary) {
     const id = `${location(firstLibrary.frame, firstLibrary.file)} (library code, no user frame)`;

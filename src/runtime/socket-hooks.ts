@@ -7,7 +7,8 @@ import type { SocketRecord, Tracer } from './tracer';
  * every client connect goes through (`net.connect` and `net.createConnection` call it, `tls.connect`
  * calls it on its TLSSocket, `pg` calls it on `new net.Socket()`), and one on
  * `net.Socket.prototype._destroy`, which every close goes through (end of stream, `destroy()`,
- * errors). The `net.client.socket` diagnostics channel is not used: it fires only for
+ * errors), and one on `_final`, which runs when the app ends its side (to tell the app's close
+ * from the server's). The `net.client.socket` diagnostics channel is not used: it fires only for
  * `net.connect`, before the destination is known, so it would add a second path to dedupe without
  * covering anything the prototype hook misses.
  *
@@ -38,8 +39,10 @@ let carriedSite: Site | undefined;
 const originalConnect = net.Socket.prototype.connect;
 // `_destroy` is the stream implementation hook, not in @types/node's Socket.
 type DestroyFn = (this: net.Socket, error: Error | null, callback: (error?: Error | null) => void) => void;
-const socketPrototype = net.Socket.prototype as unknown as { _destroy: DestroyFn; connect: typeof originalConnect };
+type FinalFn = (this: net.Socket, callback: (error?: Error | null) => void) => void;
+const socketPrototype = net.Socket.prototype as unknown as { _destroy: DestroyFn; _final: FinalFn; connect: typeof originalConnect };
 const originalDestroy = socketPrototype._destroy;
+const originalFinal = socketPrototype._final;
 let installed = false;
 
 /** Runs `fn` with `site` as the creation site of every socket it connects synchronously. */
@@ -59,11 +62,9 @@ export function currentCarriedSite(): Site | undefined {
 
 function trackedConnect(this: TrackedSocket): net.Socket {
   // `arguments` rather than a rest parameter: V8 forwards it to apply() without building an array.
-  // eslint-disable-next-line prefer-rest-params
   const result = (originalConnect as (...a: unknown[]) => net.Socket).apply(this, arguments as unknown as unknown[]);
   if (sink !== undefined) {
     try {
-      // eslint-disable-next-line prefer-rest-params
       track(this, arguments as unknown as ArrayLike<unknown>);
     } catch (error) {
       onInternalError(error);
@@ -129,14 +130,29 @@ function trackedDestroy(this: TrackedSocket, error: Error | null, callback: (err
   return originalDestroy.call(this, error, callback);
 }
 
-/** How a socket ended, for the reset diagnosis: a reset code, EOF before any data, or nothing. */
-export function resetCodeOf(socket: net.Socket, error: Error | null | undefined): string | undefined {
+function readableEnded(socket: net.Socket): boolean {
+  // `_readableState.ended` is set when the peer's FIN arrived, whether or not the app read 'end'.
+  return (socket as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
+}
+
+/**
+ * How a socket ended, for the reset diagnosis: a refusal looks like a reset (`ECONNRESET`, `EPIPE`)
+ * or the server's FIN (`EOF`) before any data arrived and before the app ended its own side.
+ * Anything else (data came first, the app was closing anyway) is no refusal: undefined.
+ */
+export function resetCodeOf(socket: net.Socket, error: Error | null | undefined, appEndedFirst: boolean): string | undefined {
+  if (socket.bytesRead !== 0 || appEndedFirst) return undefined;
   const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
   if (code === 'ECONNRESET' || code === 'EPIPE') return code;
   if (error) return undefined;
-  // `_readableState.ended` is set when the peer's FIN arrived, whether or not the app read 'end'.
-  const state = (socket as unknown as { _readableState?: { ended?: boolean } })._readableState;
-  return socket.bytesRead === 0 && state?.ended === true ? 'EOF' : undefined;
+  return readableEnded(socket) ? 'EOF' : undefined;
+}
+
+/** `_final` runs once the app has ended its writable side (and everything it wrote is flushed). */
+function trackedFinal(this: TrackedSocket, callback: (error?: Error | null) => void): void {
+  const record = this[kRecord];
+  if (record !== undefined && !readableEnded(this)) record.appEndedFirst = true;
+  return originalFinal.call(this, callback);
 }
 
 export function installSocketHooks(target: SocketSink, onError: (error: unknown) => void): void {
@@ -146,6 +162,7 @@ export function installSocketHooks(target: SocketSink, onError: (error: unknown)
   installed = true;
   socketPrototype.connect = trackedConnect as typeof originalConnect;
   socketPrototype._destroy = trackedDestroy;
+  socketPrototype._final = trackedFinal;
 }
 
 /**
@@ -169,6 +186,7 @@ export function localSink(tracer: Tracer, threadId = 0): SocketSink {
         threadId,
         socket,
         counted: false,
+        appEndedFirst: false,
       };
       if (destination.detailed) {
         if (record.site === undefined && destination.wantsSite()) {
@@ -191,7 +209,7 @@ export function localSink(tracer: Tracer, threadId = 0): SocketSink {
       const destination = record.destination;
       // A reset matters only near a limit: skip reading the socket's state everywhere else.
       const nearLimit = destination?.limit !== undefined && (destination.live >= destination.threshold || tracer.hostCounter !== undefined);
-      tracer.close(record, nearLimit ? { resetCode: resetCodeOf(socket, error) } : undefined);
+      tracer.close(record, nearLimit ? { resetCode: resetCodeOf(socket, error, record.appEndedFirst) } : undefined);
     },
   };
 }

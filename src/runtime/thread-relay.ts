@@ -58,14 +58,14 @@ export function workerSink(config: RuntimeConfig, onInternalError: (error: unkno
       if (site === undefined && destination.wantsSite()) site = resolveSite(captureStack(hook));
       const id = ++nextId;
       send({ kind: 'open', id, host, port, ...(site ? { site: { id: site.id, stack: site.stack, ...(site.client ? { client: site.client } : {}) } } : {}) });
-      return { destination, capture: undefined, site, openedAt: 0, threadId, socket, remoteId: id, counted: false };
+      return { destination, capture: undefined, site, openedAt: 0, threadId, socket, remoteId: id, counted: false, appEndedFirst: false };
     },
     connected(record, address, port) {
       record.destination = registry.destination(address, port);
       send({ kind: 'move', id: record.remoteId!, host: address, port });
     },
     closed(record, socket, error) {
-      const resetCode = record.destination?.limit !== undefined ? resetCodeOf(socket, error) : undefined;
+      const resetCode = record.destination?.limit !== undefined ? resetCodeOf(socket, error, record.appEndedFirst) : undefined;
       send({ kind: 'close', id: record.remoteId!, ...(resetCode ? { resetCode } : {}) });
     },
   };
@@ -139,6 +139,7 @@ export function receiveFromWorkers(tracer: Tracer, onInternalError: (error: unkn
         socket: undefined,
         remoteId: event.id,
         counted: false,
+        appEndedFirst: false,
       };
       records.set(key, record);
       tracer.open(record, destination);

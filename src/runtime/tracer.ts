@@ -29,6 +29,8 @@ export interface SocketRecord {
   localPort?: number;
   /** Already counted in `siteTotals`. */
   counted: boolean;
+  /** The app ended its side before the peer's FIN came: a later FIN or RST is no refusal. */
+  appEndedFirst: boolean;
 }
 
 /** How a socket ended, as far as the reset diagnosis cares. */

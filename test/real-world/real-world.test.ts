@@ -53,7 +53,7 @@ function key(finding: Pick<Reviewed, 'file' | 'line' | 'column' | 'rule'>): stri
   return `${finding.file}:${finding.line}:${finding.column} ${finding.rule}`;
 }
 
-test('both rules over the installed client libraries: no crash, every finding reviewed', () => {
+test('both rules over the installed client libraries: no crash, every finding reviewed', (t) => {
   const reviewed = (JSON.parse(readFileSync(path.join(__dirname.replace(`${path.sep}dist${path.sep}`, path.sep), 'reviewed-findings.json'), 'utf8')) as { findings: Reviewed[] }).findings;
   for (const entry of reviewed) assert.ok(entry.reason.length > 20, `${key(entry)} has a reason`);
 
@@ -96,8 +96,8 @@ test('both rules over the installed client libraries: no crash, every finding re
 
   assert.ok(linted > 1000, `linted ${linted} files`);
   assert.deepEqual(crashes, [], 'no rule crashed');
-  // Files the parser rejects are not crashes; there are none today, and a new one should be looked at.
-  assert.deepEqual(unparsable, [], 'files the parser could not read');
+  // Files the parser rejects are not crashes (none today): counted and listed, not failed on.
+  t.diagnostic(`${linted} files linted, ${found.size} findings, ${unparsable.length} files the parser could not read${unparsable.length ? `: ${unparsable.join('; ')}` : ''}`);
   const reviewedKeys = new Set(reviewed.map(key));
   const unreviewed = [...found].filter(([finding]) => !reviewedKeys.has(finding)).map(([finding, message]) => `${finding}: ${message}`);
   const stale = [...reviewedKeys].filter((entry) => !found.has(entry));

@@ -116,6 +116,20 @@ const shards = shardUrls.map((url) => new Redis(url));`,
     // One client per host, all connected at once and kept.
     `import { MongoClient } from 'mongodb';
 const clients = await Promise.all(hosts.map(async (host) => { const client = new MongoClient(host); await client.connect(); return client; }));`,
+    // One client per key, returned inside a [key, client] pair from map.
+    `import Redis from 'ioredis';
+const byName = Object.fromEntries(Object.entries(config).map(([name, url]) => [name, new Redis(url)]));`,
+    // A retry loop whose try block returns the connection; even strict does not call it churn.
+    {
+      code: `import pg from 'pg';
+async function connect() {
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client();
+    try { await client.connect(); return client; } catch (error) { await client.end(); await sleep(attempt * 100); }
+  }
+}`,
+      options: strictLoop,
+    },
     // Stored per key in an outer object.
     `import pg from 'pg';
 const pools = {};
@@ -479,7 +493,7 @@ for (const nodes of clusters) { const cluster = new Cluster(nodes); cluster.ping
       code: `const ZooKeeper = require('zookeeper');
 for (const node of nodes) { const zk = new ZooKeeper({ connect: node }); zk.init({}); }`,
       ...cjs,
-      errors: [{ messageId: 'repeated', line: 2, column: 39, data: { ...ZK, ...LOOP, context: 'a for-of loop body' } }],
+      errors: [{ messageId: 'repeated', line: 2, column: 40, data: { ...ZK, ...LOOP, context: 'a for-of loop body' } }],
     },
     {
       code: `import Redis from 'ioredis';
@@ -501,7 +515,7 @@ const ok = ports.every((port) => { const socket = net.connect(port); socket.unre
       code: `import https from 'node:https';
 import { MongoClient } from 'mongodb';
 https.createServer(tlsOptions, async (req, res) => { const client = await MongoClient.connect(url); res.end(); });`,
-      errors: [{ messageId: 'repeated', line: 3, column: 74, data: { ...MONGO, ...REQUEST, context: 'an https.createServer() connection handler' } }],
+      errors: [{ messageId: 'repeated', line: 3, column: 75, data: { ...MONGO, ...REQUEST, context: 'an https.createServer() connection handler' } }],
     },
     {
       code: `import Redis from 'ioredis';

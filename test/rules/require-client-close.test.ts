@@ -170,6 +170,28 @@ class Config { static { const redis = new Redis(); Config.redis = redis; } }`,
 function init() { module.exports.redis = new Redis(); }`,
       ...cjs,
     },
+    // A socket the server hangs up on: the code listens for its end.
+    `import net from 'node:net';
+function ask(port) { return new Promise((resolve) => { let reply = ''; const socket = net.connect(port, () => socket.write('ruok')); socket.on('data', (d) => { reply += d; }); socket.on('end', () => resolve(reply)); }); }`,
+    // Listening for 'close' along the creation's own chain.
+    `import net from 'node:net';
+function probe(port, done) { net.connect(port).setTimeout(1000).once('close', done); }`,
+    // A module-level then(): the client lives as long as the process.
+    `import { MongoClient } from 'mongodb';
+MongoClient.connect(url).then((client) => { app.locals.db = client.db('app'); });`,
+    // strict: a close arranged in a timer's callback before anything else can throw.
+    {
+      code: `import net from 'node:net';
+function f(port) { const socket = net.connect(port); const timer = setTimeout(() => socket.destroy(), 1000); return timer; }`,
+      options: strict,
+    },
+    // Connecting inside try: when connect() throws there is no client, so the catch's return leaks nothing.
+    `import { MongoClient } from 'mongodb';
+async function ping(url) {
+  let client;
+  try { client = await MongoClient.connect(url); } catch (error) { console.error(error); return null; }
+  try { return await client.db().command({ ping: 1 }); } finally { await client.close(); }
+}`,
     // strict: try/finally right after the creation.
     {
       code: `import Redis from 'ioredis';
@@ -319,6 +341,16 @@ async function f(x) { const redis = new Redis(); if (x) await redis.quit(); }`,
       code: `import zookeeper from 'node-zookeeper-client';
 function f() { const client = zookeeper.createClient('h'); try { work(client.getState()); client.close(); } catch (error) { log(error); } }`,
       errors: [{ messageId: 'notClosedOnEveryPath', line: 2, column: 31, data: { ...ZK, name: 'client' } }],
+    },
+    {
+      // Connected inside try, then a later call in the same try throws: the catch returns with it open.
+      code: `import { MongoClient } from 'mongodb';
+async function ping(url) {
+  let client;
+  try { client = await MongoClient.connect(url); await client.db().command({ ping: 1 }); } catch (error) { return null; }
+  await client.close();
+}`,
+      errors: [{ messageId: 'notClosedOnEveryPath', line: 4, column: 24, data: { ...MONGO, name: 'client' } }],
     },
     {
       // A switch case without the close.
@@ -641,6 +673,10 @@ export function f(): void { const client = makeZk('h'); client.connect(); client
     // A getter of a shared client: nothing to close here.
     `import { sharedZk } from './wrappers';
 export function f(): void { const client = sharedZk(); client.connect(); }`,
+    // A pooled connection from a typed wrapper, released to its pool.
+    `import { Pool } from 'pg';
+import { checkout } from './wrappers';
+export async function f(pool: Pool): Promise<void> { const client = await checkout(pool); try { await client.query('select 1'); } finally { client.release(); } }`,
     // A summarised holder class closed by its own method.
     {
       code: `import { ZkSession } from './wrappers';

@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import { builtinClients } from '../../src/catalog';
 import { wrapExports } from '../../src/runtime/catalog-hooks';
 import { readRuntimeConfig } from '../../src/runtime/config';
-import { installSocketHooks, localSink, withCarriedSite } from '../../src/runtime/socket-hooks';
+import { installSocketHooks, localSink, resetCodeOf, withCarriedSite } from '../../src/runtime/socket-hooks';
 import { internSite } from '../../src/runtime/sites';
 import { internalErrorHandler } from '../../src/runtime/start';
 import { Tracer } from '../../src/runtime/tracer';
@@ -72,6 +72,40 @@ describe('socket hooks', () => {
     const record = [...tracer.destination('127.0.0.1', port).records].find((candidate) => candidate.socket === socket);
     assert.equal(record?.site, site);
     await closed(socket);
+  });
+
+  test('what counts as a refusal: a reset or the server hanging up before any data, before the app ended its side', async () => {
+    const servers: net.Server[] = [];
+    const serve = (onConnection: (socket: net.Socket) => void) =>
+      new Promise<number>((resolve) => {
+        const extra = net.createServer(onConnection);
+        servers.push(extra);
+        extra.listen(0, '127.0.0.1', () => resolve((extra.address() as net.AddressInfo).port));
+      });
+    /** Connects, lets `drive` act on the client, returns resetCodeOf at close as the tracer sees it. */
+    const codeAtClose = (port: number, drive: (socket: net.Socket) => void = () => {}) =>
+      new Promise<string | undefined>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        const record = [...tracer.destination('127.0.0.1', port).records].find((candidate) => candidate.socket === socket)!;
+        let error: Error | undefined;
+        socket.on('error', (caught) => (error = caught));
+        socket.on('data', () => {});
+        socket.once('connect', () => drive(socket));
+        socket.once('close', () => resolve(resetCodeOf(socket, error, record.appEndedFirst)));
+      });
+    try {
+      const hangsUp = await serve((socket) => socket.end());
+      const resets = await serve((socket) => socket.resetAndDestroy());
+      const answersThenResets = await serve((socket) => socket.write('partial line\n', () => setTimeout(() => socket.resetAndDestroy(), 20)));
+      // Hangs up only once the client has: the client's end certainly comes first.
+      const hangsUpAfterClient = await serve((socket) => socket.on('end', () => socket.end()).resume());
+      assert.equal(await codeAtClose(hangsUp), 'EOF');
+      assert.equal(await codeAtClose(resets), 'ECONNRESET');
+      assert.equal(await codeAtClose(answersThenResets), undefined, 'data came first');
+      assert.equal(await codeAtClose(hangsUpAfterClient, (socket) => socket.end()), undefined, 'the app ended first');
+    } finally {
+      for (const extra of servers) extra.close();
+    }
   });
 
   test('an internal error prints one line, disables the tracer, and the app connects on', async () => {
