@@ -38,6 +38,8 @@ export interface AnalyseOptions {
   readonly config: ConfigName;
   readonly cwd: string;
   readonly plugin?: ConnleakPlugin;
+  /** User client kinds, passed to the rules as `settings.connleak.clients`. */
+  readonly clients?: unknown;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -67,7 +69,7 @@ export function analyse(options: AnalyseOptions): AnalyseResult {
       linterOptions: { reportUnusedDisableDirectives: 'off' },
       plugins: { connleak: { rules: capturingRules(plugin.rules, captured) } },
       rules: Object.fromEntries([...severities].map(([id, { entry }]) => [id, entry])),
-      settings: { connleak: { summaries: options.summaries } },
+      settings: { connleak: { summaries: options.summaries, ...(options.clients !== undefined ? { clients: options.clients } : {}) } },
     },
   ];
   // Linting from the file system root: every absolute path is inside it, none is "outside the base path".

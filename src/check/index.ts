@@ -6,7 +6,7 @@ import path from 'node:path';
 import { analyse, type ConnleakPlugin } from './analyse';
 import { applyBaseline, type Baseline } from './baseline';
 import { compareFindings, type CheckReport, type ConfigName, type FileNotAnalysed, type Finding } from './findings';
-import { builtinClients } from '../catalog';
+import { mergeClients } from '../catalog';
 import { loadProgram, relative } from './load';
 import { filesThatMayCreateClients } from './relevance';
 import { summarise } from './summarise';
@@ -24,6 +24,12 @@ export interface CheckOptions {
   readonly config?: ConfigName;
   readonly baseline?: Baseline;
   readonly plugin?: ConnleakPlugin;
+  /**
+   * Extra client kinds, in the shape of ESLint's `settings.connleak.clients` (read from
+   * `--clients FILE`): merged with the catalog for the summaries and handed to the rules as that
+   * setting, so the checker and the editor know the same clients.
+   */
+  readonly clients?: unknown;
   /** Reports each phase, and files as they are checked; `projectFiles` is the number of files to check. */
   readonly onProgress?: (progress: CheckProgress) => void;
 }
@@ -44,6 +50,7 @@ export interface CheckRun {
 export function runCheck(options: CheckOptions): CheckRun {
   const cwd = path.resolve(options.cwd);
   const config = options.config ?? 'recommended';
+  const catalog = mergeClients(options.clients, '--clients');
   const loaded = loadProgram({
     cwd,
     ...(options.project !== undefined ? { project: options.project } : {}),
@@ -52,8 +59,8 @@ export function runCheck(options: CheckOptions): CheckRun {
   });
   const projectFiles = loaded.files.length;
   options.onProgress?.({ phase: 'summarising', done: 0, total: projectFiles, projectFiles });
-  const summarised = summarise(loaded.program, summarisedFiles(loaded.program, loaded.skipped.map((skipped) => skipped.fileName)));
-  const relevant = filesThatMayCreateClients(loaded.program, loaded.files, summarised, builtinClients);
+  const summarised = summarise(loaded.program, summarisedFiles(loaded.program, loaded.skipped.map((skipped) => skipped.fileName)), catalog);
+  const relevant = filesThatMayCreateClients(loaded.program, loaded.files, summarised, catalog);
   const onProgress = options.onProgress;
   const analysed = analyse({
     program: loaded.program,
@@ -62,6 +69,7 @@ export function runCheck(options: CheckOptions): CheckRun {
     config,
     cwd,
     ...(options.plugin ? { plugin: options.plugin } : {}),
+    ...(options.clients !== undefined ? { clients: options.clients } : {}),
     ...(onProgress ? { onProgress: (done: number, total: number) => onProgress({ phase: 'checking', done, total, projectFiles }) } : {}),
   });
   const allFindings = analysed.findings.sort(compareFindings);

@@ -5,7 +5,7 @@
  * error.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBaseline, formatReport, isFormatName, formats, readBaseline, runCheck, serialiseBaseline, type CheckProgress, type ConfigName, type FormatName } from '../check';
@@ -32,6 +32,8 @@ Options:
       --baseline FILE      report only findings that are not in FILE
       --update-baseline    write every current finding to the --baseline FILE, exit 0
       --max-warnings N     also fail when there are more than N warnings
+      --clients FILE       extra client kinds: a JSON array in the shape of ESLint's
+                           settings.connleak.clients ({ module, factories?, constructors?, close })
   -h, --help               show this help
 
 Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
@@ -45,6 +47,7 @@ interface CheckFlags {
   readonly baseline?: string;
   readonly updateBaseline: boolean;
   readonly maxWarnings?: number;
+  readonly clients?: string;
   readonly paths: string[];
   readonly help: boolean;
 }
@@ -57,6 +60,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const baselineFile = flags.baseline === undefined ? undefined : path.resolve(io.cwd, flags.baseline);
   const baseline = baselineFile && !flags.updateBaseline ? readBaseline(baselineFile) : undefined;
+  const clients = flags.clients === undefined ? undefined : readClients(path.resolve(io.cwd, flags.clients), flags.clients);
   const progress = progressLine(io);
   let checked;
   try {
@@ -66,6 +70,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       paths: flags.paths,
       config: flags.config,
       ...(baseline ? { baseline } : {}),
+      ...(clients !== undefined ? { clients } : {}),
       onProgress: progress.update,
     });
   } finally {
@@ -90,6 +95,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   return exitCodeFor(countFindings(report), flags.maxWarnings);
 }
 
+/** The `--clients` file: JSON, validated later by the catalog (one line naming the bad field). */
+function readClients(file: string, shown: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the --clients file ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`the --clients file ${shown} is not JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
 /** ESLint's rule: errors fail; warnings fail only beyond `--max-warnings`. */
 export function exitCodeFor(counts: { readonly errors: number; readonly warnings: number }, maxWarnings: number | undefined): number {
   const tooManyWarnings = maxWarnings !== undefined && counts.warnings > maxWarnings;
@@ -111,6 +131,7 @@ function parseFlags(argv: string[]): CheckFlags {
         baseline: { type: 'string' },
         'update-baseline': { type: 'boolean' },
         'max-warnings': { type: 'string' },
+        clients: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -129,7 +150,7 @@ function parseFlags(argv: string[]): CheckFlags {
     if (!/^\d+$/.test(values['max-warnings'])) throw new UsageError(`--max-warnings needs a whole number of warnings, got "${values['max-warnings']}"`);
   }
   if (values['update-baseline'] && values.baseline === undefined) throw new UsageError('--update-baseline needs --baseline FILE to write');
-  for (const [flag, value] of [['--project', values.project], ['--output', values.output], ['--baseline', values.baseline]] as const) {
+  for (const [flag, value] of [['--project', values.project], ['--output', values.output], ['--baseline', values.baseline], ['--clients', values.clients]] as const) {
     if (value === '') throw new UsageError(`${flag} needs a file name`);
   }
   return {
@@ -140,6 +161,7 @@ function parseFlags(argv: string[]): CheckFlags {
     ...(values.baseline !== undefined ? { baseline: values.baseline } : {}),
     updateBaseline: values['update-baseline'] === true,
     ...(maxWarnings !== undefined ? { maxWarnings } : {}),
+    ...(values.clients !== undefined ? { clients: values.clients } : {}),
     paths: positionals,
     help: values.help === true,
   };
