@@ -106,3 +106,29 @@ export function mentionsCatalogModule(catalog: readonly ClientKind[], text: stri
   }
   return pattern.test(text);
 }
+
+interface CalleeNames {
+  /** Last path segments of factories and instance-factory methods: `createClient`, `connect`, `producer`. */
+  readonly calls: ReadonlySet<string>;
+  /** Last path segments of constructors: `Redis`, `Client`, `default`. */
+  readonly constructors: ReadonlySet<string>;
+}
+
+const calleeNamesCache = new WeakMap<readonly ClientKind[], CalleeNames>();
+
+/**
+ * The member names a creating call or `new` can end with. `x.query(…)` cannot create a catalog
+ * client whatever `x` is, so its origin is never resolved: most calls of a file stop here.
+ */
+export function creatingCalleeNames(catalog: readonly ClientKind[]): CalleeNames {
+  let names = calleeNamesCache.get(catalog);
+  if (!names) {
+    const last = (path: string): string => path.slice(path.lastIndexOf('.') + 1);
+    names = {
+      calls: new Set(catalog.flatMap((kind) => [...kind.factories.map(last), ...kind.instanceFactories.flatMap((factory) => factory.methods)])),
+      constructors: new Set(['default', ...catalog.flatMap((kind) => kind.constructors.map(last))]),
+    };
+    calleeNamesCache.set(catalog, names);
+  }
+  return names;
+}

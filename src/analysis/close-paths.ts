@@ -88,6 +88,8 @@ export function closePathListeners(
     const entry = segments.get(segment.id)?.entry;
     if (entry) return new Set(entry);
     const open = new Set<Tracked>();
+    // Most files never track a client: nothing to gather.
+    if (segments.size === 0) return open;
     for (const previous of segment.prevSegments) {
       if (!previous.reachable) continue;
       const set = openSet(previous);

@@ -7,7 +7,7 @@
 import type { TSESTree } from '@typescript-eslint/utils';
 import type { ClientKind } from '../catalog';
 import { memberName, skipWrappers, walk, type CreationNode, type FunctionNode, type Node } from './ast';
-import { matchConstructor, matchFactoryCall, matchInstanceFactory } from './catalog-match';
+import { creatingCalleeNames, matchConstructor, matchFactoryCall, matchInstanceFactory } from './catalog-match';
 import { OriginResolver } from './origins';
 import { isWrittenOnce, variableOf, type GetScope } from './scope';
 import type { TypedRecognizer } from './typed';
@@ -27,6 +27,7 @@ export interface Creation {
 
 export class ClientRecognizer {
   readonly origins: OriginResolver;
+  private readonly calleeNames: ReturnType<typeof creatingCalleeNames>;
   private readonly creations = new WeakMap<Node, Creation | null>();
   private readonly localFactories = new WeakMap<FunctionNode, ClientKind | null>();
 
@@ -36,6 +37,7 @@ export class ClientRecognizer {
     readonly typed: TypedRecognizer | undefined,
   ) {
     this.origins = new OriginResolver(getScope);
+    this.calleeNames = creatingCalleeNames(catalog);
   }
 
   creationAt(node: Node): Creation | undefined {
@@ -50,7 +52,9 @@ export class ClientRecognizer {
 
   private recognize(node: CreationNode): Creation | undefined {
     if (node.type === 'NewExpression') {
-      const origin = this.origins.resolve(node.callee);
+      const callee = skipWrappers(node.callee);
+      const name = callee.type === 'MemberExpression' ? memberName(callee) : undefined;
+      const origin = name === undefined || this.calleeNames.constructors.has(name) ? this.origins.resolve(callee) : undefined;
       const kind = origin?.kind === 'module' ? matchConstructor(this.catalog, origin.specifier, origin.path) : undefined;
       if (kind) return { node, kind, via: 'catalog', closeMethods: kind.closeMethods };
       const holder = this.typed?.newCreates(node);
@@ -74,6 +78,7 @@ export class ClientRecognizer {
 
   private catalogCallKind(node: TSESTree.CallExpression): ClientKind | undefined {
     const callee = skipWrappers(node.callee);
+    if (callee.type === 'MemberExpression' && !this.calleeNames.calls.has(memberName(callee) ?? '')) return undefined;
     const origin = this.origins.resolve(callee);
     if (origin?.kind === 'module') return matchFactoryCall(this.catalog, origin.specifier, origin.path);
     if (callee.type === 'MemberExpression') {

@@ -90,7 +90,9 @@ export function analyse(options: AnalyseOptions): AnalyseResult {
     }
     const fatal = messages.find((message) => message.fatal);
     if (fatal) {
-      notAnalysed.push({ file, reason: `syntax error: ${fatal.message} (line ${fatal.line}, column ${fatal.column})` });
+      // typescript-estree converts recursively: deep nesting that TypeScript parsed can still exhaust the stack here.
+      const reason = /call stack/i.test(fatal.message) ? 'nested too deeply for the parser (call stack exhausted)' : `syntax error: ${fatal.message}${fatal.line ? ` (line ${fatal.line}, column ${fatal.column})` : ''}`;
+      notAnalysed.push({ file, reason });
       return;
     }
     filesAnalysed++;

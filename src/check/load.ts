@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Project, ts } from 'ts-morph';
 
@@ -62,7 +62,7 @@ export function loadProgram(request: LoadRequest): LoadedProgram {
   const configFile = request.project !== undefined ? explicitConfig(request.cwd, request.project) : request.paths.length === 0 ? nearestConfig(request.cwd) : undefined;
   const parsed = configFile ? readConfig(configFile) : undefined;
   const rootNames = request.paths.length > 0 ? expandPaths(request.cwd, request.paths) : parsed!.fileNames;
-  const fileNames = [...new Set(rootNames.map((file) => path.resolve(file)))].filter(isAnalysable).sort();
+  const fileNames = onePathPerFile([...new Set(rootNames.map((file) => path.resolve(file)))].filter(isAnalysable));
   if (fileNames.length === 0) {
     throw new CheckConfigError(
       request.paths.length > 0
@@ -75,11 +75,35 @@ export function loadProgram(request: LoadRequest): LoadedProgram {
   // Files are added one by one from the list above, so ts-morph neither globs the tsconfig again
   // nor walks dependencies itself: creating the Program resolves imports once, as tsc does.
   const project = new Project({ compilerOptions: options, skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
-  for (const fileName of fileNames) project.addSourceFileAtPath(fileName);
-  const program = project.getProgram().compilerObject;
-  const files: ts.SourceFile[] = [];
   const skipped: SkippedFile[] = [];
   for (const fileName of fileNames) {
+    // TypeScript's parser, binder and checker, typescript-estree and eslint-scope all recurse:
+    // code nested some hundreds of levels deep (generated code, callback pyramids, long call
+    // chains) exhausts the call stack in one of them. Such a file is reported, the others checked.
+    let sourceFile;
+    try {
+      sourceFile = project.addSourceFileAtPath(fileName);
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      skipped.push({ fileName, reason: tooDeeplyNested });
+      continue;
+    }
+    if (nestingDepth(sourceFile.compilerNode) > maxNestingDepth) {
+      project.removeSourceFile(sourceFile);
+      skipped.push({ fileName, reason: `nested more than ${maxNestingDepth} levels deep (syntax tree depth), deeper than the checker follows` });
+    }
+  }
+  let program: ts.Program;
+  try {
+    program = project.getProgram().compilerObject;
+  } catch (error) {
+    if (!isStackOverflow(error)) throw error;
+    throw new CheckConfigError(`cannot build the TypeScript program: a file it imports is ${tooDeeplyNested}`);
+  }
+  const files: ts.SourceFile[] = [];
+  const notParsed = new Set(skipped.map((skip) => skip.fileName));
+  for (const fileName of fileNames) {
+    if (notParsed.has(fileName)) continue;
     const sourceFile = program.getSourceFile(fileName);
     if (!sourceFile) {
       skipped.push({ fileName, reason: 'not part of the TypeScript program' });
@@ -128,7 +152,7 @@ function expandPaths(cwd: string, paths: readonly string[]): string[] {
       }
       return [resolved];
     }
-    if (!globCharacters.test(given)) throw new CheckConfigError(`path not found: ${given}`);
+    if (!globCharacters.test(given)) throw new CheckConfigError(`${isSymlinkLoop(resolved) ? 'path is a symbolic link loop' : 'path not found'}: ${given}`);
     // ts-morph's file system host globs (with tinyglobby); the excluded node_modules is never walked.
     fileSystem ??= new Project({ skipLoadingLibFiles: true }).getFileSystem();
     return fileSystem.globSync([resolved, `!${globBase(resolved)}/**/node_modules/**`]);
@@ -140,6 +164,63 @@ function globBase(pattern: string): string {
   const parts = pattern.split(/[\\/]/);
   const firstGlob = parts.findIndex((part) => globCharacters.test(part));
   return parts.slice(0, firstGlob).join('/') || '/';
+}
+
+const tooDeeplyNested = 'nested too deeply for the TypeScript parser (call stack exhausted)';
+
+/**
+ * Deepest syntax tree the checker analyses. Every stage was measured to survive about 600 levels
+ * (parentheses, callbacks, call chains, nested blocks, arrays) and to fail from about 800 with
+ * Node's default stack; the deepest file in the scale corpus (5,600 files of real code, see
+ * docs/scale.md) is 183 levels deep, the median 15.
+ */
+const maxNestingDepth = 500;
+
+/** The depth of the syntax tree, walked with an explicit stack (a recursive walk would overflow first). */
+function nestingDepth(root: ts.Node): number {
+  let deepest = 0;
+  const pending: [ts.Node, number][] = [[root, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (depth > deepest) deepest = depth;
+    if (deepest > maxNestingDepth) return deepest;
+    ts.forEachChild(node, (child) => {
+      pending.push([child, depth + 1]);
+    });
+  }
+  return deepest;
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+function isSymlinkLoop(fileName: string): boolean {
+  try {
+    statSync(fileName);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ELOOP';
+  }
+}
+
+/**
+ * One path per file on disk, the shortest, sorted: through a symbolic link loop (`src/up -> ..`)
+ * a glob reaches the same file again by longer paths, which would report each finding twice.
+ */
+function onePathPerFile(fileNames: readonly string[]): string[] {
+  const byRealPath = new Map<string, string>();
+  for (const fileName of [...fileNames].sort()) {
+    let real = fileName;
+    try {
+      real = realpathSync(fileName);
+    } catch {
+      // A file that vanished or cannot be resolved stays under its own name; loading reports it.
+    }
+    const kept = byRealPath.get(real);
+    if (kept === undefined || fileName.length < kept.length) byRealPath.set(real, fileName);
+  }
+  return [...byRealPath.values()].sort();
 }
 
 function isAnalysable(fileName: string): boolean {

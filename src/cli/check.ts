@@ -73,6 +73,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       ...(clients !== undefined ? { clients } : {}),
       onProgress: progress.update,
     });
+  } catch (error) {
+    // A file deeper than the loader's guard, reached only through an import, can still exhaust the
+    // stack of TypeScript's binder: say so in one line rather than "internal error".
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new UsageError('the program is nested too deeply to check (call stack exhausted)', 'leave generated files out: exclude them in the tsconfig, or pass the files to check');
+    }
+    throw error;
   } finally {
     progress.clear();
   }

@@ -1,5 +1,5 @@
 import { limitFor, warnThreshold } from '../runtime/config';
-import type { Trace, TraceDestination, TraceSite } from '../runtime/trace';
+import type { Trace, TraceDestination, TraceReset, TraceSample, TraceSite, TraceWarning } from '../runtime/trace';
 
 /**
  * What the report page shows, computed from a trace: chart series per destination, the sites
@@ -51,19 +51,54 @@ export function seconds(t: number): string {
 }
 
 function settingOf(trace: Trace, destination: string): string | undefined {
-  const entry = trace.destinations.find((candidate) => candidate.destination === destination);
+  return settingOfEntry(trace, trace.destinations.find((candidate) => candidate.destination === destination));
+}
+
+function settingOfEntry(trace: Trace, entry: TraceDestination | undefined): string | undefined {
   const limit = entry && limitFor(trace.config.limits, entry.host, entry.port);
   const setting = entry?.setting ?? limit?.setting;
   if (!setting) return undefined;
   return limit?.serverName ? `${limit.serverName} ${setting}` : setting;
 }
 
-function chartFor(trace: Trace, destination: TraceDestination, id: string): ChartData {
+/**
+ * Most points one chart gets. The runtime keeps at most 4,000 samples per destination; a longer
+ * trace (hand-made, or from another tool) is thinned to this many, each keeping its bucket's peak,
+ * so the page and the memory to build it stay bounded whatever the trace holds.
+ */
+const maxChartPoints = 4000;
+
+function thinned(samples: readonly TraceSample[]): readonly TraceSample[] {
+  if (samples.length <= maxChartPoints) return samples;
+  const bucketSize = Math.ceil(samples.length / maxChartPoints);
+  const points: TraceSample[] = [];
+  for (let start = 0; start < samples.length; start += bucketSize) {
+    const end = Math.min(start + bucketSize, samples.length);
+    let max = samples[start]!.max;
+    for (let index = start + 1; index < end; index++) max = Math.max(max, samples[index]!.max);
+    const last = samples[end - 1]!;
+    points.push({ t: last.t, live: last.live, max });
+  }
+  return points;
+}
+
+/** Items per destination, built once: a lookup per destination would be quadratic in a large trace. */
+function byDestination<T extends { readonly destination: string }>(items: readonly T[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const item of items) {
+    const list = grouped.get(item.destination);
+    if (list) list.push(item);
+    else grouped.set(item.destination, [item]);
+  }
+  return grouped;
+}
+
+function chartFor(trace: Trace, destination: TraceDestination, id: string, warningsHere: readonly TraceWarning[], resetsHere: readonly TraceReset[]): ChartData {
   const warnings = new Map<number, number>();
-  for (const warning of trace.warnings) if (warning.destination === destination.destination) warnings.set(warning.t, warning.live);
+  for (const warning of warningsHere) warnings.set(warning.t, warning.live);
   const resets = new Map<number, number>();
-  for (const reset of trace.resets) if (reset.destination === destination.destination) resets.set(reset.t, reset.live);
-  const samples = new Map(destination.samples.map((sample) => [sample.t, sample]));
+  for (const reset of resetsHere) resets.set(reset.t, reset.live);
+  const samples = new Map(thinned(destination.samples).map((sample) => [sample.t, sample]));
   // uPlot wants one shared, sorted x array: sample times and event times merged.
   const times = [...new Set([...samples.keys(), ...warnings.keys(), ...resets.keys()])].sort((a, b) => a - b);
   const limit = destination.limit ?? limitFor(trace.config.limits, destination.host, destination.port)?.max;
@@ -136,14 +171,21 @@ export function summarize(trace: Trace): string {
 }
 
 export function buildModel(trace: Trace): ReportModel {
+  const warningsByDestination = byDestination(trace.warnings);
+  const resetsByDestination = byDestination(trace.resets);
   const panels = trace.destinations
-    .map((destination, index) => ({
-      destination,
-      chart: chartFor(trace, destination, `chart-${index}`),
-      ...(settingOf(trace, destination.destination) ? { setting: settingOf(trace, destination.destination)! } : {}),
-      warningCount: trace.warnings.filter((warning) => warning.destination === destination.destination).length,
-      resetCount: trace.resets.filter((reset) => reset.destination === destination.destination).length,
-    }))
+    .map((destination, index) => {
+      const warningsHere = warningsByDestination.get(destination.destination) ?? [];
+      const resetsHere = resetsByDestination.get(destination.destination) ?? [];
+      const setting = settingOfEntry(trace, destination);
+      return {
+        destination,
+        chart: chartFor(trace, destination, `chart-${index}`, warningsHere, resetsHere),
+        ...(setting ? { setting } : {}),
+        warningCount: warningsHere.length,
+        resetCount: resetsHere.length,
+      };
+    })
     // Destinations in trouble first, then by peak.
     .sort((a, b) => b.warningCount + b.resetCount - (a.warningCount + a.resetCount) || (b.destination.limit ? b.destination.peak / b.destination.limit : 0) - (a.destination.limit ? a.destination.peak / a.destination.limit : 0) || b.destination.peak - a.destination.peak);
   return { summary: summarize(trace), panels, sites: siteRows(trace.sites) };

@@ -34,6 +34,7 @@ const burstSeconds = 0.05;
  */
 export function growthOf(destination: GrowthSource, live: number, now: number, effectiveLive = live): Growth | undefined {
   const size = destination.historyT.length;
+  if (size === 0) return undefined;
   let oldestT = Infinity;
   let oldestLive = 0;
   for (let i = 0; i < Math.min(destination.historyCount, size); i++) {

@@ -1,35 +1,47 @@
 import net from 'node:net';
 import { captureStack, resolveSite, type Site } from './sites';
-import type { SocketRecord, Tracer } from './tracer';
+import { Destination, type SocketRecord, type Tracer } from './tracer';
 
 /**
- * The hooks on TCP client sockets: one prototype hook on `net.Socket.prototype.connect`, which
- * every client connect goes through (`net.connect` and `net.createConnection` call it, `tls.connect`
- * calls it on its TLSSocket, `pg` calls it on `new net.Socket()`), and one on
- * `net.Socket.prototype._destroy`, which every close goes through (end of stream, `destroy()`,
- * errors), and one on `_final`, which runs when the app ends its side (to tell the app's close
- * from the server's). The `net.client.socket` diagnostics channel is not used: it fires only for
- * `net.connect`, before the destination is known, so it would add a second path to dedupe without
- * covering anything the prototype hook misses.
+ * The hooks on TCP client sockets, all on `net.Socket.prototype`:
+ * - `connect`, which every client connect goes through (`net.connect` and `net.createConnection`
+ *   call it, `tls.connect` calls it on its TLSSocket, `pg` calls it on `new net.Socket()`);
+ * - `_destroy`, which every close goes through (end of stream, `destroy()`, errors);
+ * - `_final`, which runs when the app ends its side (to tell the app's close from the server's).
+ * The `net.client.socket` diagnostics channel is not used: it fires only for `net.connect`, before
+ * the destination is known, so it would add a second path to dedupe without covering anything
+ * the prototype hook misses.
  *
- * Nothing is added per read or write. Per socket: a record, a Set entry, and, only for host
- * names, a `'connect'` listener (to count the socket under the address it reached). No `'error'`
- * listener, ever: `_destroy` receives the error, so an app without its own `'error'` listener
- * still crashes exactly as it would without the tracer.
+ * Nothing is added per read or write. Per socket: one property holding its destination (or, for
+ * a destination with a limit or under a report, a record in a Set), and, only for host names, a
+ * `'connect'` listener (to count the socket under the address it reached). No `'error'` listener,
+ * ever: `_destroy` receives the error, so an app without its own `'error'` listener still crashes
+ * exactly as it would without the tracer.
  */
 
+/**
+ * What a socket carries from connect to close: its record, or, to a destination that keeps no
+ * details (the common case: no limit, no report), just the destination, so counting a socket
+ * allocates nothing.
+ */
+export type Tracked = SocketRecord | Destination;
+
 export interface SocketSink {
-  /** A client socket started connecting; returns the record to keep on it. */
-  connect(socket: net.Socket, host: string, port: number, hook: Function): SocketRecord | undefined;
-  /** The socket connected to `address` (only for records whose host was a name). */
-  connected(record: SocketRecord, address: string, port: number): void;
-  closed(record: SocketRecord, socket: net.Socket, error: Error | null | undefined): void;
+  /** A client socket started connecting; returns what to keep on it. */
+  connect(socket: net.Socket, host: string, port: number, hook: Function): Tracked | undefined;
+  /** The socket connected to `address` (only when its host was a name); returns what to keep now. */
+  connected(tracked: Tracked, socket: net.Socket, address: string, port: number): Tracked;
+  closed(tracked: Tracked, socket: net.Socket, error: Error | null | undefined): void;
+}
+
+function destinationOf(tracked: Tracked): Destination | undefined {
+  return tracked instanceof Destination ? tracked : tracked.destination;
 }
 
 const kRecord = Symbol('connleak.record');
 
 interface TrackedSocket extends net.Socket {
-  [kRecord]?: SocketRecord | undefined;
+  [kRecord]?: Tracked | undefined;
 }
 
 let sink: SocketSink | undefined;
@@ -97,31 +109,31 @@ function track(socket: TrackedSocket, args: ArrayLike<unknown>): void {
     port = first;
     host = args[1];
   }
-  const record = sink!.connect(socket, typeof host === 'string' && host !== '' ? host : 'localhost', Number(port), trackedConnect);
-  if (record === undefined) return;
-  socket[kRecord] = record;
-  if (record.destination?.named) socket.on('connect', onConnected);
+  const tracked = sink!.connect(socket, typeof host === 'string' && host !== '' ? host : 'localhost', Number(port), trackedConnect);
+  if (tracked === undefined) return;
+  socket[kRecord] = tracked;
+  if (destinationOf(tracked)?.named) socket.on('connect', onConnected);
 }
 
 function onConnected(this: TrackedSocket): void {
   try {
     this.removeListener('connect', onConnected);
-    const record = this[kRecord];
+    const tracked = this[kRecord];
     const address = this.remoteAddress;
     const port = this.remotePort;
-    if (record !== undefined && sink !== undefined && address !== undefined && port !== undefined) sink.connected(record, address, port);
+    if (tracked !== undefined && sink !== undefined && address !== undefined && port !== undefined) this[kRecord] = sink.connected(tracked, this, address, port);
   } catch (error) {
     onInternalError(error);
   }
 }
 
 function trackedDestroy(this: TrackedSocket, error: Error | null, callback: (error?: Error | null) => void): void {
-  const record = this[kRecord];
-  if (record !== undefined) {
+  const tracked = this[kRecord];
+  if (tracked !== undefined) {
     this[kRecord] = undefined;
     if (sink !== undefined) {
       try {
-        sink.closed(record, this, error);
+        sink.closed(tracked, this, error);
       } catch (internal) {
         onInternalError(internal);
       }
@@ -150,8 +162,9 @@ export function resetCodeOf(socket: net.Socket, error: Error | null | undefined,
 
 /** `_final` runs once the app has ended its writable side (and everything it wrote is flushed). */
 function trackedFinal(this: TrackedSocket, callback: (error?: Error | null) => void): void {
-  const record = this[kRecord];
-  if (record !== undefined && !readableEnded(this)) record.appEndedFirst = true;
+  const tracked = this[kRecord];
+  // Only records keep it: a destination without a limit has no reset diagnosis to protect.
+  if (tracked !== undefined && !(tracked instanceof Destination) && !readableEnded(this)) tracked.appEndedFirst = true;
   return originalFinal.call(this, callback);
 }
 
@@ -173,43 +186,60 @@ export function disableSocketHooks(): void {
   sink = undefined;
 }
 
+function newRecord(socket: net.Socket, site: Site | undefined, threadId: number): SocketRecord {
+  return { destination: undefined, capture: undefined, site, openedAt: 0, threadId, socket, counted: false, appEndedFirst: false };
+}
+
 /** The sink for this thread's sockets counted in this thread's tracer. */
 export function localSink(tracer: Tracer, threadId = 0): SocketSink {
   return {
     connect(socket, host, port, hook) {
       const destination = tracer.destination(host, port);
-      const record: SocketRecord = {
-        destination: undefined,
-        capture: undefined,
-        site: carriedSite,
-        openedAt: 0,
-        threadId,
-        socket,
-        counted: false,
-        appEndedFirst: false,
-      };
-      if (destination.detailed) {
-        if (record.site === undefined && destination.wantsSite()) {
-          // Outside report/CI mode captures are rare (see wantsSite) and resolved at once, so a
-          // live socket holds a shared Site, not V8's frames; in report/CI mode every socket is
-          // captured and resolution waits until a report needs it.
-          const capture = captureStack(hook);
-          if (destination.captureAll) record.capture = capture;
-          else record.site = resolveSite(capture);
-        }
-        record.openedAt = tracer.now();
+      if (!destination.detailed) {
+        tracer.count(destination);
+        return destination;
       }
+      const record = newRecord(socket, carriedSite, threadId);
+      if (record.site === undefined && destination.wantsSite()) {
+        // Outside report/CI mode captures are rare (see wantsSite) and resolved at once, so a
+        // live socket holds a shared Site, not V8's frames; in report/CI mode every socket is
+        // captured and resolution waits until a report needs it.
+        const capture = captureStack(hook);
+        if (destination.captureAll) record.capture = capture;
+        else record.site = resolveSite(capture);
+      }
+      record.openedAt = tracer.now();
       tracer.open(record, destination);
       return record;
     },
-    connected(record, address, port) {
-      tracer.move(record, address, port);
+    connected(tracked, socket, address, port) {
+      if (!(tracked instanceof Destination)) {
+        tracer.move(tracked, address, port);
+        return tracked;
+      }
+      const to = tracer.destination(address, port);
+      if (to === tracked) return tracked;
+      tracer.uncount(tracked, false);
+      if (!to.detailed) {
+        tracer.count(to);
+        return to;
+      }
+      // Its address has a limit its name had not: from now on it needs a record (no site: its
+      // stack is gone).
+      const record = newRecord(socket, undefined, threadId);
+      record.openedAt = tracer.now();
+      tracer.open(record, to);
+      return record;
     },
-    closed(record, socket, error) {
-      const destination = record.destination;
+    closed(tracked, socket, error) {
+      if (tracked instanceof Destination) {
+        tracer.uncount(tracked);
+        return;
+      }
+      const destination = tracked.destination;
       // A reset matters only near a limit: skip reading the socket's state everywhere else.
       const nearLimit = destination?.limit !== undefined && (destination.live >= destination.threshold || tracer.hostCounter !== undefined);
-      tracer.close(record, nearLimit ? { resetCode: resetCodeOf(socket, error, record.appEndedFirst) } : undefined);
+      tracer.close(tracked, nearLimit ? { resetCode: resetCodeOf(socket, error, tracked.appEndedFirst) } : undefined);
     },
   };
 }

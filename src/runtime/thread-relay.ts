@@ -60,11 +60,15 @@ export function workerSink(config: RuntimeConfig, onInternalError: (error: unkno
       send({ kind: 'open', id, host, port, ...(site ? { site: { id: site.id, stack: site.stack, ...(site.client ? { client: site.client } : {}) } } : {}) });
       return { destination, capture: undefined, site, openedAt: 0, threadId, socket, remoteId: id, counted: false, appEndedFirst: false };
     },
-    connected(record, address, port) {
+    // A worker's sockets always carry records (the relay needs their ids), never a bare destination.
+    connected(tracked, _socket, address, port) {
+      const record = tracked as SocketRecord;
       record.destination = registry.destination(address, port);
       send({ kind: 'move', id: record.remoteId!, host: address, port });
+      return record;
     },
-    closed(record, socket, error) {
+    closed(tracked, socket, error) {
+      const record = tracked as SocketRecord;
       const resetCode = record.destination?.limit !== undefined ? resetCodeOf(socket, error, record.appEndedFirst) : undefined;
       send({ kind: 'close', id: record.remoteId!, ...(resetCode ? { resetCode } : {}) });
     },

@@ -56,6 +56,8 @@ const historySpacingMs = 250;
 const resetWindowMs = 5000;
 const maxListed = 1000;
 const maxSamples = 4000;
+/** Destinations known before the idle ones without a limit are forgotten (a crawler meets many). */
+const maxDestinations = 1000;
 /** Sockets ever to a limited destination that always get a site, whatever the count. */
 const firstCaptured = 16;
 /** Repeated resets that make a retry loop. */
@@ -89,8 +91,9 @@ export class Destination {
   firstResetAt = 0;
   diagnosed = false;
   retryLoopSaid = false;
-  readonly historyT = new Float64Array(historySize);
-  readonly historyLive = new Int32Array(historySize);
+  /** Recent (time, live) points for the growth rate; limited destinations only. */
+  readonly historyT: Float64Array;
+  readonly historyLive: Int32Array;
   historyCount = 0;
   samples: TraceSample[] = [];
   lastSampleT = -Infinity;
@@ -108,6 +111,8 @@ export class Destination {
     this.captureAll = captureAll;
     this.captureFloor = Math.max(2, Math.ceil(this.threshold / 4));
     this.named = isIP(host) === 0;
+    this.historyT = new Float64Array(this.limit ? historySize : 0);
+    this.historyLive = new Int32Array(this.limit ? historySize : 0);
   }
 
   /**
@@ -166,6 +171,7 @@ export class Tracer {
 
   /** Destinations by host, then port: a connect builds no key string to find its destination. */
   private readonly byHost = new Map<string, Map<number, Destination>>();
+  private pruneAt = maxDestinations;
 
   destination(host: string, port: number): Destination {
     let byPort = this.byHost.get(host);
@@ -175,12 +181,41 @@ export class Tracer {
     }
     let destination = byPort.get(port);
     if (destination === undefined) {
+      if (this.destinations.size >= this.pruneAt) this.prune();
       const key = destinationKey(host, port);
       destination = new Destination(key, host, port, this.config, this.options.captureAll);
       byPort.set(port, destination);
       this.destinations.set(key, destination);
     }
     return destination;
+  }
+
+  /** Forgets destinations without a limit and without live sockets; the rest stay. */
+  private prune(): void {
+    for (const [key, destination] of this.destinations) {
+      if (destination.limit !== undefined || destination.live > 0) continue;
+      this.destinations.delete(key);
+      const byPort = this.byHost.get(destination.host);
+      byPort?.delete(destination.port);
+      if (byPort?.size === 0) this.byHost.delete(destination.host);
+    }
+    this.pruneAt = Math.max(maxDestinations, this.destinations.size * 2);
+  }
+
+  /**
+   * A socket to a destination that keeps no details (no limit, no report or CI verdict): counted,
+   * with no record at all; the socket carries its destination instead.
+   */
+  count(destination: Destination): void {
+    destination.opened++;
+    if (++destination.live > destination.peak) destination.peak = destination.live;
+  }
+
+  uncount(destination: Destination, closed = true): void {
+    if (destination.live === 0) return;
+    destination.live--;
+    if (closed) destination.closed++;
+    else destination.opened--;
   }
 
   open(record: SocketRecord, destination: Destination): void {
