@@ -57,6 +57,30 @@ export interface ClientKind {
   readonly userDefined?: boolean;
 }
 
+/** Both ZooKeeper clients talk to the same server, with the same limit. */
+const zooKeeperLimit: ServerLimit = {
+  setting: 'maxClientCnxns',
+  defaultValue: 60,
+  scope: 'per-client-ip',
+  clientError:
+    'connection closed at once by the server (ECONNRESET / EPIPE / end of stream); server log: "Too many connections from /IP - max is N"',
+  // ZooKeeper Administrator's Guide, "Advanced Configuration": maxClientCnxns limits the
+  // concurrent connections a single client, identified by IP address, may make to a single
+  // member; default 60. Server behaviour measured here against Debian's ZooKeeper 3.8.0.
+  source: 'https://zookeeper.apache.org/doc/r3.8.0/zookeeperAdmin.html#sc_advancedConfiguration',
+};
+
+/** Both Redis clients talk to the same server, with the same limit. */
+const redisLimit: ServerLimit = {
+  setting: 'maxclients',
+  defaultValue: 10000,
+  scope: 'global',
+  clientError: 'ERR max number of clients reached',
+  // Redis docs, "Redis client handling": "Maximum concurrent connected clients ... 10000 by
+  // default"; over it the server writes the error and closes the connection.
+  source: 'https://redis.io/docs/latest/develop/reference/clients/',
+};
+
 export const builtinClients: readonly ClientKind[] = [
   {
     id: 'node-zookeeper-client',
@@ -69,17 +93,7 @@ export const builtinClients: readonly ClientKind[] = [
     closeMethods: ['close'],
     typeNames: ['Client'],
     defaultPort: 2181,
-    limit: {
-      setting: 'maxClientCnxns',
-      defaultValue: 60,
-      scope: 'per-client-ip',
-      clientError:
-        'connection closed at once by the server (ECONNRESET / EPIPE / end of stream); server log: "Too many connections from /IP - max is N"',
-      // ZooKeeper Administrator's Guide, "Advanced Configuration": maxClientCnxns limits the
-      // concurrent connections a single client, identified by IP address, may make to a single
-      // member; default 60. Server behaviour measured here against Debian's ZooKeeper 3.8.0.
-      source: 'https://zookeeper.apache.org/doc/r3.8.0/zookeeperAdmin.html#sc_advancedConfiguration',
-    },
+    limit: zooKeeperLimit,
   },
   {
     id: 'zookeeper',
@@ -93,14 +107,7 @@ export const builtinClients: readonly ClientKind[] = [
     closeMethods: ['close'],
     typeNames: ['ZooKeeper', 'ZooKeeperPromise'],
     defaultPort: 2181,
-    limit: {
-      setting: 'maxClientCnxns',
-      defaultValue: 60,
-      scope: 'per-client-ip',
-      clientError:
-        'connection closed at once by the server (ECONNRESET / EPIPE / end of stream); server log: "Too many connections from /IP - max is N"',
-      source: 'https://zookeeper.apache.org/doc/r3.8.0/zookeeperAdmin.html#sc_advancedConfiguration',
-    },
+    limit: zooKeeperLimit,
   },
   {
     id: 'ioredis',
@@ -113,15 +120,7 @@ export const builtinClients: readonly ClientKind[] = [
     closeMethods: ['quit', 'disconnect'],
     typeNames: ['Redis', 'Cluster'],
     defaultPort: 6379,
-    limit: {
-      setting: 'maxclients',
-      defaultValue: 10000,
-      scope: 'global',
-      clientError: 'ERR max number of clients reached',
-      // Redis docs, "Redis client handling": "Maximum concurrent connected clients ... 10000 by
-      // default"; over it the server writes the error and closes the connection.
-      source: 'https://redis.io/docs/latest/develop/reference/clients/',
-    },
+    limit: redisLimit,
   },
   {
     id: 'redis',
@@ -134,13 +133,7 @@ export const builtinClients: readonly ClientKind[] = [
     closeMethods: ['quit', 'disconnect', 'close', 'destroy'],
     typeNames: ['RedisClientType', 'RedisClusterType', 'RedisClient'],
     defaultPort: 6379,
-    limit: {
-      setting: 'maxclients',
-      defaultValue: 10000,
-      scope: 'global',
-      clientError: 'ERR max number of clients reached',
-      source: 'https://redis.io/docs/latest/develop/reference/clients/',
-    },
+    limit: redisLimit,
   },
   {
     id: 'pg',

@@ -15,7 +15,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import * as tsParser from '@typescript-eslint/parser';
-import type { CliIo } from '../cli/io';
+import { defaultIo, type CliIo } from '../cli/io';
 import { startStandInServer } from './standin-server';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -32,15 +32,8 @@ function heading(text: string): void {
   console.log(`\n${bold(text)}\n${'-'.repeat(text.length)}`);
 }
 
-/** An io for the CLI's sub-commands that prints straight through. */
-const printingIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  stdoutIsTty: process.stdout.isTTY === true,
-  stderrIsTty: process.stderr.isTTY === true,
-  cwd: process.cwd(),
-  env: process.env,
-};
+/** The CLI's sub-commands print straight through. */
+const printingIo: CliIo = defaultIo();
 
 async function lint(): Promise<void> {
   heading('1/3  In the editor: ESLint with connleak/recommended');
