@@ -171,9 +171,12 @@ export function walk(root: Node, visit: (node: Node) => boolean | void, options:
 }
 
 function pushChildren(node: Node, stack: Node[]): void {
-  for (const key of Object.keys(node)) {
-    if (key === 'parent' || key === 'range' || key === 'loc' || key === 'tokens' || key === 'comments') continue;
-    const value = (node as unknown as Record<string, unknown>)[key];
+  const record = node as unknown as Record<string, unknown>;
+  // for-in over own keys: no array per node (this walk runs on every class and factory candidate).
+  for (const key in record) {
+    if (key === 'parent' || key === 'loc' || key === 'range' || key === 'tokens' || key === 'comments') continue;
+    const value = record[key];
+    if (typeof value !== 'object' || value === null) continue;
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) {
         const item: unknown = value[i];
@@ -186,5 +189,5 @@ function pushChildren(node: Node, stack: Node[]): void {
 }
 
 function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' && 'range' in value;
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' && (value as { range?: unknown }).range !== undefined;
 }

@@ -320,7 +320,7 @@ export function closePathListeners(
     BlockStatement: onTryBlock,
     'BlockStatement:exit': onTryBlockExit,
     CatchClause: onCatchClause,
-    MemberExpression: closeAt,
+    NewExpression: closeAt,
     ChainExpression: closeAt,
     IfStatement: closeAt,
     LogicalExpression: closeAt,

@@ -28,8 +28,10 @@ export interface Creation {
 export class ClientRecognizer {
   readonly origins: OriginResolver;
   private readonly calleeNames: ReturnType<typeof creatingCalleeNames>;
-  private readonly creations = new WeakMap<Node, Creation | null>();
-  private readonly localFactories = new WeakMap<FunctionNode, ClientKind | null>();
+  // Plain maps, not WeakMaps: they live as long as the file's analysis, and a WeakMap keyed by
+  // every call of a file costs the garbage collector far more.
+  private readonly creations = new Map<Node, Creation | null>();
+  private readonly localFactories = new Map<FunctionNode, ClientKind | null>();
 
   constructor(
     readonly getScope: GetScope,

@@ -46,8 +46,8 @@ function createFileAnalysis(context: AnyContext): FileAnalysis {
   const recognizer = new ClientRecognizer(getScope, settings.catalog, typed);
   const text = sourceCode.text;
   const mayCreateClients = typed !== undefined || mentionsCatalogModule(settings.catalog, text);
-  const ownerships = new WeakMap<Node, Ownership>();
-  const contexts = new WeakMap<Node, RepeatedContext | null>();
+  const ownerships = new Map<Node, Ownership>();
+  const contexts = new Map<Node, RepeatedContext | null>();
   let externalFieldCloses: Set<string> | undefined;
   const ownershipContext = {
     getScope,

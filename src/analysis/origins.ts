@@ -21,7 +21,7 @@ const interopHelpers = new Set(['__importDefault', '__importStar', '_interopRequ
 const maxDepth = 12;
 
 export class OriginResolver {
-  private readonly cache = new WeakMap<Node, Origin | null>();
+  private readonly cache = new Map<Node, Origin | null>();
 
   constructor(private readonly getScope: GetScope) {}
 

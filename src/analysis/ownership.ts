@@ -233,6 +233,14 @@ function closeSite(node: Node, owner: Node, variables: readonly VariableLike[]):
     if (isFunction(current)) outermostFunction = current;
   }
   if (outermostFunction) return { node, at: outermostFunction, everywhere: outermostFunction.type === 'FunctionDeclaration' };
+  if (node.type === 'MemberExpression') {
+    // `client.close` handed over uncalled (`.finally(client.close.bind(client))`, `onExit(client.close)`):
+    // the close is arranged by the call it is passed to.
+    for (let current: Node | undefined = node.parent; current && current !== owner; current = current.parent) {
+      if (current.type === 'CallExpression' || current.type === 'NewExpression') return { node, at: current, everywhere: false };
+    }
+    return { node, at: node, everywhere: true };
+  }
   return { node, at: outermostGuard(node, owner, variables) ?? node, everywhere: false };
 }
 

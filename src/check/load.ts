@@ -88,9 +88,10 @@ export function loadProgram(request: LoadRequest): LoadedProgram {
       skipped.push({ fileName, reason: tooDeeplyNested });
       continue;
     }
-    if (nestingDepth(sourceFile.compilerNode) > maxNestingDepth) {
+    const tooBig = beyondLimits(sourceFile.compilerNode);
+    if (tooBig) {
       project.removeSourceFile(sourceFile);
-      skipped.push({ fileName, reason: `nested more than ${maxNestingDepth} levels deep (syntax tree depth), deeper than the checker follows` });
+      skipped.push({ fileName, reason: tooBig });
     }
   }
   let program: ts.Program;
@@ -175,20 +176,28 @@ const tooDeeplyNested = 'nested too deeply for the TypeScript parser (call stack
  * docs/scale.md) is 183 levels deep, the median 15.
  */
 const maxNestingDepth = 500;
+/**
+ * Most syntax nodes in one file. Linting a file with types costs about 1.6 KB of heap per node
+ * (typescript-eslint's tree, tokens and node maps), so a 5 MB minified file (2.4 million nodes)
+ * would exhaust the heap. The largest hand-written file in the scale corpus has about 25,000
+ * nodes, the largest generated one (a schema validator) 171,000, TypeScript's own 9 MB bundle 1.1
+ * million.
+ */
+const maxSyntaxNodes = 500_000;
 
-/** The depth of the syntax tree, walked with an explicit stack (a recursive walk would overflow first). */
-function nestingDepth(root: ts.Node): number {
-  let deepest = 0;
+/** Why a parsed file is beyond what the checker analyses, or undefined. Walked with an explicit stack: a recursive walk would overflow first. */
+function beyondLimits(root: ts.Node): string | undefined {
+  let nodes = 0;
   const pending: [ts.Node, number][] = [[root, 1]];
   while (pending.length > 0) {
     const [node, depth] = pending.pop()!;
-    if (depth > deepest) deepest = depth;
-    if (deepest > maxNestingDepth) return deepest;
+    if (depth > maxNestingDepth) return `nested more than ${maxNestingDepth} levels deep (syntax tree depth), deeper than the checker follows`;
+    if (++nodes > maxSyntaxNodes) return `more than ${maxSyntaxNodes.toLocaleString('en')} syntax nodes, larger than the checker analyses (minified or generated code?)`;
     ts.forEachChild(node, (child) => {
       pending.push([child, depth + 1]);
     });
   }
-  return deepest;
+  return undefined;
 }
 
 function isStackOverflow(error: unknown): boolean {
