@@ -74,8 +74,10 @@ export function loadProgram(request: LoadRequest): LoadedProgram {
   const options = parsed ? { ...parsed.options, noEmit: true, ...(request.paths.length > 0 ? { allowJs: true } : {}) } : pathModeOptions;
   // Files are added one by one from the list above, so ts-morph neither globs the tsconfig again
   // nor walks dependencies itself: creating the Program resolves imports once, as tsc does.
-  const project = new Project({ compilerOptions: options, skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
+  const newProject = () => new Project({ compilerOptions: options, skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
+  let project = newProject();
   const skipped: SkippedFile[] = [];
+  let parsedButSkipped = false;
   for (const fileName of fileNames) {
     // TypeScript's parser, binder and checker, typescript-estree and eslint-scope all recurse:
     // code nested some hundreds of levels deep (generated code, callback pyramids, long call
@@ -90,9 +92,15 @@ export function loadProgram(request: LoadRequest): LoadedProgram {
     }
     const tooBig = beyondLimits(sourceFile.compilerNode);
     if (tooBig) {
-      project.removeSourceFile(sourceFile);
       skipped.push({ fileName, reason: tooBig });
+      parsedButSkipped = true;
     }
+  }
+  if (parsedButSkipped) {
+    // ts-morph forgets a removed file node by node (minutes for a large one): start again without them.
+    const excluded = new Set(skipped.map((skip) => skip.fileName));
+    project = newProject();
+    for (const fileName of fileNames) if (!excluded.has(fileName)) project.addSourceFileAtPath(fileName);
   }
   let program: ts.Program;
   try {
