@@ -223,15 +223,9 @@ export const builtinClients: readonly ClientKind[] = [
     closeMethods: ['disconnect'],
     typeNames: ['Producer', 'Consumer', 'Admin'],
     defaultPort: 9092,
-    limit: {
-      setting: 'max.connections.per.ip',
-      // Kafka broker configs: max.connections.per.ip, default 2147483647 (no practical limit
-      // unless an operator lowers it); over it the broker closes the new connection.
-      defaultValue: 2147483647,
-      scope: 'per-client-ip',
-      clientError: 'connection closed by the broker (KafkaJSConnectionClosedError)',
-      source: 'https://kafka.apache.org/documentation/#brokerconfigs_max.connections.per.ip',
-    },
+    // No default limit worth warning about: the broker's max.connections.per.ip defaults to
+    // 2147483647 (https://kafka.apache.org/documentation/#brokerconfigs_max.connections.per.ip);
+    // an operator who lowers it sets CONNLEAK_LIMITS to match.
   },
   {
     id: 'net',

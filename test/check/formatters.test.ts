@@ -14,7 +14,7 @@ describe('text format', () => {
     assert.equal(lines[3], 'src/health.ts');
     assert.match(lines[4]!, /^ {2}12:5 {2}warning {2}A Redis client is never closed,/);
     assert.match(text, /1 file not analysed:\n {2}src\/broken\.ts: syntax error: ',' expected\. \(line 2, column 46\)/);
-    assert.match(text, /✖ 2 problems \(1 error, 1 warning\) in 3 files\n$/);
+    assert.match(text, /✖ 2 problems \(1 error, 1 warning\) in 3 files checked\n$/);
   });
 
   test('uses colours only when asked (the CLI asks when stdout is a terminal)', () => {

@@ -123,7 +123,7 @@ export interface CorpusFinding {
 
 export interface FileResult {
   readonly file: CorpusFile;
-  /** Milliseconds inside each connleak rule (creating its listeners and every listener call), from ESLint's stats. */
+  /** Milliseconds inside each rule (creating its listeners and every listener call), from ESLint's stats. */
   readonly ruleMs: Readonly<Record<string, number>>;
   readonly parseMs: number;
   /** Wall time of the whole verify call, for the record only. */
@@ -137,18 +137,22 @@ export interface FileResult {
   readonly fellBack?: boolean;
 }
 
-const strict = plugin.configs.strict as unknown as Linter.Config;
+/** Both connleak rules as `strict` sets them: the plugin and its rule entries. */
+export const strictRules = plugin.configs.strict as unknown as Pick<Linter.Config, 'plugins' | 'rules'>;
 const javascriptExtensions = ['**/*.js', '**/*.cjs', '**/*.mjs'];
 const typescriptExtensions = ['**/*.ts', '**/*.cts', '**/*.mts', '**/*.tsx'];
 
-function configFor(language: CorpusFile['language'], sourceType: CorpusFile['sourceType']): Linter.Config[] {
+type RuleSet = Pick<Linter.Config, 'plugins' | 'rules'>;
+
+function configFor(rules: RuleSet, language: CorpusFile['language'], sourceType: CorpusFile['sourceType']): Linter.Config[] {
   const languageOptions: Linter.LanguageOptions =
     language === 'typescript'
       ? { parser: tsParser as Linter.Parser, ecmaVersion: 'latest', sourceType: 'module', parserOptions: { ecmaFeatures: { jsx: false } } }
       : { ecmaVersion: 'latest', sourceType };
   return [
     {
-      ...strict,
+      plugins: rules.plugins,
+      rules: rules.rules,
       files: language === 'typescript' ? typescriptExtensions : javascriptExtensions,
       // A package's own `eslint-disable` comments must not hide a finding, nor be reported as unused.
       linterOptions: { noInlineConfig: true, reportUnusedDisableDirectives: 'off', reportUnusedInlineConfigs: 'off' },
@@ -157,16 +161,29 @@ function configFor(language: CorpusFile['language'], sourceType: CorpusFile['sou
   ];
 }
 
-const configs = {
-  typescript: configFor('typescript', 'module'),
-  module: configFor('javascript', 'module'),
-  commonjs: configFor('javascript', 'commonjs'),
-};
+interface ConfigSet {
+  readonly typescript: Linter.Config[];
+  readonly module: Linter.Config[];
+  readonly commonjs: Linter.Config[];
+}
+
+const configSets = new WeakMap<RuleSet, ConfigSet>();
+
+/** The three configurations of a rule set, built once. */
+function configsFor(rules: RuleSet): ConfigSet {
+  let set = configSets.get(rules);
+  if (!set) {
+    set = { typescript: configFor(rules, 'typescript', 'module'), module: configFor(rules, 'javascript', 'module'), commonjs: configFor(rules, 'javascript', 'commonjs') };
+    configSets.set(rules, set);
+  }
+  return set;
+}
 
 /** ESLint's default ignores skip node_modules: each file is linted under a neutral virtual name. */
 const virtualRoot = '/corpus';
 
-function lintOnce(linter: Linter, code: string, file: CorpusFile, sourceType: CorpusFile['sourceType']) {
+function lintOnce(linter: Linter, rules: RuleSet, code: string, file: CorpusFile, sourceType: CorpusFile['sourceType']) {
+  const configs = configsFor(rules);
   const config = file.language === 'typescript' ? configs.typescript : configs[sourceType];
   const started = process.hrtime.bigint();
   // verifyAndFix with fix: false is verify, except that it resets ESLint's per-file stats first.
@@ -178,17 +195,18 @@ function lintOnce(linter: Linter, code: string, file: CorpusFile, sourceType: Co
   return { messages, totalMs, times };
 }
 
-export function lintFile(linter: Linter, file: CorpusFile): FileResult {
+/** Lints one file with `rules` (both connleak rules in strict unless told otherwise) and ESLint's stats on. */
+export function lintFile(linter: Linter, file: CorpusFile, rules: RuleSet = strictRules): FileResult {
   const code = readFileSync(file.absolute, 'utf8');
   let attempt;
   let fellBack = false;
   try {
-    attempt = lintOnce(linter, code, file, file.sourceType);
+    attempt = lintOnce(linter, rules, code, file, file.sourceType);
     const fatal = attempt.messages.find((message) => message.fatal);
     if (fatal && file.language === 'javascript') {
       // Packages hold files Node never loads as their package.json says: ESM in a CommonJS
       // package (browser and bundler builds) and the reverse. Try the other module system.
-      const retry = lintOnce(linter, code, file, file.sourceType === 'module' ? 'commonjs' : 'module');
+      const retry = lintOnce(linter, rules, code, file, file.sourceType === 'module' ? 'commonjs' : 'module');
       if (!retry.messages.some((message) => message.fatal)) {
         attempt = retry;
         fellBack = true;
@@ -199,10 +217,10 @@ export function lintFile(linter: Linter, file: CorpusFile): FileResult {
     return { file, ruleMs: {}, parseMs: 0, totalMs: 0, findings: [], crash: stack };
   }
   const ruleMs: Record<string, number> = {};
-  for (const [rule, time] of Object.entries(attempt.times?.rules ?? {})) if (rule.startsWith('connleak/')) ruleMs[rule] = time.total;
+  for (const [rule, time] of Object.entries(attempt.times?.rules ?? {})) ruleMs[rule] = time.total;
   const fatal = attempt.messages.find((message) => message.fatal);
   const findings = attempt.messages
-    .filter((message) => !message.fatal && message.ruleId?.startsWith('connleak/'))
+    .filter((message) => !message.fatal && message.ruleId)
     .map((message) => ({ file: file.name, line: message.line, column: message.column, rule: message.ruleId!, message: message.message }));
   return {
     file,
