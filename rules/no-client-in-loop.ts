@@ -34,7 +34,7 @@ export default createRule<MessageIds, Options>({
       repeated: '{{client}} created in {{context}}: {{pass}}, and {{limit}}. {{advice}}',
       repeatedNoLimit: '{{client}} created in {{context}}: {{pass}}. {{advice}}',
       reconnectEachPass:
-        '{{client}} created and closed again in every pass of {{context}}: each pass pays a new connection and handshake. Create it once outside the loop and reuse it.',
+        '{{client}} created and closed again in every pass of {{context}}: each pass pays a new connection and handshake. {{advice}}',
     },
   },
   create(context, [options]) {
@@ -52,7 +52,7 @@ export default createRule<MessageIds, Options>({
       const { client, limit } = clientWords(creation);
       const { pass, advice } = repetitionWords(repeated.kind);
       if (verdict.closedInPass && repeated.sequential) {
-        context.report({ node, messageId: 'reconnectEachPass', data: { client, context: repeated.description } });
+        context.report({ node, messageId: 'reconnectEachPass', data: { client, context: repeated.description, advice } });
         return;
       }
       context.report({

@@ -557,7 +557,18 @@ for (const path of paths) {
   client.close();
 }`,
       options: strictLoop,
-      errors: [{ messageId: 'reconnectEachPass', line: 3, column: 18, data: { ...ZK, context: 'a for-of loop body' } }],
+      errors: [{ messageId: 'reconnectEachPass', line: 3, column: 18, data: { ...ZK, advice: 'Create it once outside the loop.', context: 'a for-of loop body' } }],
+    },
+    {
+      // strict: the same churn in a forEach callback, with the advice for a callback.
+      code: `import zookeeper from 'node-zookeeper-client';
+paths.forEach((path) => {
+  const client = zookeeper.createClient('h');
+  client.connect();
+  client.close();
+});`,
+      options: strictLoop,
+      errors: [{ messageId: 'reconnectEachPass', line: 3, column: 18, data: { ...ZK, ...ITEM, context: 'a forEach() callback' } }],
     },
     {
       // strict: one client per item is reported too.
