@@ -44,16 +44,19 @@ describe('the rules over real code', () => {
         return { absolute, name: `canary/${name}`, language, sourceType, bytes: code.length };
       };
       const linter = newLinter();
-      const commonjs = lintFile(linter, write('leak.js', "const net = require('net');\nfor (const port of [1, 2]) net.connect(port);\n", 'javascript', 'commonjs'));
-      const esm = lintFile(linter, write('leak.mjs', "import net from 'node:net';\nfor (const port of [1, 2]) net.connect(port);\n", 'javascript', 'module'));
-      const typescript = lintFile(linter, write('leak.ts', "import * as net from 'node:net';\nconst ports: number[] = [1, 2];\nfor (const port of ports) { net.connect(port); }\n", 'typescript', 'module'));
+      // A client created in a loop, and one a function never closes: one finding of each rule.
+      const leaks = 'for (const port of [1, 2]) net.connect(port);\nexport function send(port: number) {\n  const socket = net.connect(port);\n  socket.write(\'x\');\n}\n';
+      const untyped = leaks.replace('port: number', 'port');
+      const commonjs = lintFile(linter, write('leak.js', `const net = require('net');\n${untyped.replace('export ', '')}module.exports = send;\n`, 'javascript', 'commonjs'));
+      const esm = lintFile(linter, write('leak.mjs', `import net from 'node:net';\n${untyped}`, 'javascript', 'module'));
+      const typescript = lintFile(linter, write('leak.ts', `import * as net from 'node:net';\n${leaks}`, 'typescript', 'module'));
       // An ES module in a package whose package.json says CommonJS (bundler builds ship these).
-      const misfiled = lintFile(linter, write('esm-in-cjs.js', "import net from 'node:net';\nfor (const port of [1]) net.connect(port);\n", 'javascript', 'commonjs'));
+      const misfiled = lintFile(linter, write('esm-in-cjs.js', `import net from 'node:net';\n${untyped}`, 'javascript', 'commonjs'));
       const broken = lintFile(linter, write('broken.js', 'const = ;\n', 'javascript', 'commonjs'));
       for (const [label, result] of [['commonjs', commonjs], ['esm', esm], ['typescript', typescript], ['misfiled', misfiled]] as const) {
         assert.deepEqual(
-          result.findings.map((finding) => finding.rule),
-          ['connleak/no-client-in-loop', 'connleak/require-client-close'],
+          result.findings.map((finding) => `${finding.line} ${finding.rule}`),
+          ['2 connleak/no-client-in-loop', '4 connleak/require-client-close'],
           `${label}: ${JSON.stringify(result.findings)}`,
         );
         assert.equal(result.crash, undefined);
