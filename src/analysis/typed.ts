@@ -36,6 +36,21 @@ function typescript(): typeof ts {
   return typescriptModule;
 }
 
+/**
+ * Runs a type-checker query, treating a failure inside TypeScript as "no type information": the
+ * rules then judge the call as untyped linting would, and never crash the user's lint run.
+ * Seen here: TypeScript 6.0 with typescript-eslint's single-run mode (inferred from `CI=true`)
+ * throws from `getSymbolAtLocation` while formatting a module specifier
+ * (typescript-eslint/typescript-eslint#12749); `TSESTREE_SINGLE_RUN=false` avoids it.
+ */
+function withoutCheckerFailures<T>(query: () => T): T | undefined {
+  try {
+    return query();
+  } catch {
+    return undefined;
+  }
+}
+
 export class TypedRecognizer {
   private readonly checker: ts.TypeChecker;
   private readonly factoryByDeclaration = new Map<ts.Node, ClientKind | null>();
@@ -88,6 +103,10 @@ export class TypedRecognizer {
   }
 
   private calleeDeclaration(callee: Node): ts.Declaration | undefined {
+    return withoutCheckerFailures(() => this.resolveCalleeDeclaration(callee));
+  }
+
+  private resolveCalleeDeclaration(callee: Node): ts.Declaration | undefined {
     const tsNode = this.services.esTreeNodeToTSNodeMap.get(callee);
     if (!tsNode) return undefined;
     const t = typescript();
@@ -103,7 +122,7 @@ export class TypedRecognizer {
   private factoryKind(declaration: ts.Declaration): ClientKind | undefined {
     const cached = this.factoryByDeclaration.get(declaration);
     if (cached !== undefined) return cached ?? undefined;
-    const kind = this.computeFactoryKind(declaration);
+    const kind = withoutCheckerFailures(() => this.computeFactoryKind(declaration));
     this.factoryByDeclaration.set(declaration, kind ?? null);
     return kind;
   }

@@ -35,6 +35,12 @@ function comparable(file: string, rule: string | null, line: number, column: num
   return `${file}:${line}:${column} ${rule} ${message}`;
 }
 
+// typescript-eslint infers its single-run mode from CI=true, and in that mode TypeScript 6.0
+// throws inside the type checker (typescript-eslint/typescript-eslint#12749; the rules then fall
+// back to untyped judgement). The checker hands the parser its own Program, which that mode does
+// not touch; the direct ESLint run here uses the documented escape hatch so both sides have types.
+process.env.TSESTREE_SINGLE_RUN = 'false';
+
 async function eslintDirectly(directory: string, files: readonly string[], config: 'recommended' | 'strict'): Promise<Comparable[]> {
   const plugin = loadPlugin();
   const preset = plugin.configs[config] as Linter.Config;
