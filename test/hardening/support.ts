@@ -51,41 +51,7 @@ export function runScript(script: string, scriptArgs: readonly string[], options
   const args = [...(options.nodeOptions ?? []), ...(preload === undefined ? [] : ['-r', preload]), script, ...scriptArgs];
   const env = { ...clearedConnleakEnv, ...options.env };
   const timeoutMs = options.timeoutMs ?? 15_000;
-  if (options.fdLimit === undefined) return runNode(args, { env, timeoutMs });
-  return runUnderFdLimit(options.fdLimit, args, env, timeoutMs);
-}
-
-/**
- * runNode's twin for a child under a lowered descriptor limit: `bash -c 'ulimit -n N && exec node
- * …'`, so the limit applies to node itself and nothing else runs in between.
- */
-function runUnderFdLimit(limit: number, args: readonly string[], extraEnv: Readonly<Record<string, string | undefined>>, timeoutMs: number): Promise<RunNodeResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  for (const [name, value] of Object.entries(extraEnv)) {
-    if (value === undefined) delete env[name];
-    else env[name] = value;
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-  });
+  return runNode(args, { env, timeoutMs, ...(options.fdLimit === undefined ? {} : { fdLimit: options.fdLimit }) });
 }
 
 /** connleak's own stderr lines: every line it prints starts with this. */

@@ -1,16 +1,8 @@
-import { after, describe, it } from 'node:test';
 import * as tsParser from '@typescript-eslint/parser';
-import { RuleTester as TypedRuleTester } from '@typescript-eslint/rule-tester';
-import { RuleTester, type Rule } from 'eslint';
+import type { Rule } from 'eslint';
+import { RuleTester, TypedRuleTester } from './testers';
 import rule from '../../rules/require-client-close';
 import { summariesForTypedFixture, typedFixtureDir } from './typed-fixture';
-
-RuleTester.describe = describe;
-RuleTester.it = it;
-TypedRuleTester.afterAll = after;
-TypedRuleTester.describe = describe;
-TypedRuleTester.it = it;
-TypedRuleTester.itOnly = it.only;
 
 const eslintRule = rule as unknown as Rule.RuleModule;
 

@@ -10,6 +10,11 @@ export interface RunNodeOptions {
   readonly cwd?: string;
   /** Written to the child's stdin, which is then closed. */
   readonly input?: string;
+  /**
+   * Runs the child under this open-file limit: `bash -c 'ulimit -n N && exec node …'`, so the
+   * limit applies to node itself and nothing else runs in between (EMFILE and load tests).
+   */
+  readonly fdLimit?: number;
 }
 
 export interface RunNodeResult {
@@ -36,7 +41,9 @@ export function runNode(args: readonly string[], options: RunNodeOptions = {}): 
   }
   const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...args], { cwd: options.cwd ?? repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command, argv] =
+      options.fdLimit === undefined ? [process.execPath, [...args]] : ['bash', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]];
+    const child = spawn(command, argv, { cwd: options.cwd ?? repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
