@@ -7,6 +7,7 @@
  * timeline needs no clock arithmetic. Paths in `site` and `stack` are relative to `process.cwd`
  * when they are under it.
  */
+import type { DestinationLimit } from './config';
 
 export const traceSchema = 'connleak-trace';
 export const traceVersion = 1;
@@ -50,17 +51,8 @@ export interface TraceProcess {
   readonly workerThreads: number;
 }
 
-export interface TraceLimit {
-  /** `'*'` for any host. */
-  readonly host: string;
-  readonly port: number;
-  readonly max: number;
-  /** The server setting that enforces the limit (ZooKeeper: `maxClientCnxns`). */
-  readonly setting?: string;
-  readonly serverName?: string;
-  /** How the server counts: `per-client-ip`, `per-user` or `global`. */
-  readonly scope?: string;
-}
+/** A limit as the trace records it: exactly the runtime configuration's (a change there is a schema change). */
+export type TraceLimit = DestinationLimit;
 
 export interface TraceConfig {
   readonly limits: readonly TraceLimit[];
