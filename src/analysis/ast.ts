@@ -32,8 +32,16 @@ export function isLoop(node: Node): node is LoopNode {
   }
 }
 
+export type TransparentWrapper =
+  | TSESTree.TSAsExpression
+  | TSESTree.TSNonNullExpression
+  | TSESTree.TSSatisfiesExpression
+  | TSESTree.TSTypeAssertion
+  | TSESTree.TSInstantiationExpression
+  | TSESTree.ChainExpression;
+
 /** Nodes that only change the static type, or wrap a value without changing it at run time. */
-export function isTransparentWrapper(node: Node): boolean {
+export function isTransparentWrapper(node: Node): node is TransparentWrapper {
   switch (node.type) {
     case 'TSAsExpression':
     case 'TSNonNullExpression':
@@ -51,21 +59,13 @@ export function isTransparentWrapper(node: Node): boolean {
 export function skipWrappers(node: Node): Node {
   let current = node;
   for (;;) {
-    switch (current.type) {
-      case 'TSAsExpression':
-      case 'TSNonNullExpression':
-      case 'TSSatisfiesExpression':
-      case 'TSTypeAssertion':
-      case 'TSInstantiationExpression':
-      case 'ChainExpression':
-        current = current.expression;
-        break;
-      case 'SequenceExpression':
-        // `(0, zk.createClient)(…)`: what TypeScript and Babel emit for imported calls.
-        current = current.expressions[current.expressions.length - 1]!;
-        break;
-      default:
-        return current;
+    if (isTransparentWrapper(current)) {
+      current = current.expression;
+    } else if (current.type === 'SequenceExpression') {
+      // `(0, zk.createClient)(…)`: what TypeScript and Babel emit for imported calls.
+      current = current.expressions[current.expressions.length - 1]!;
+    } else {
+      return current;
     }
   }
 }

@@ -4,7 +4,7 @@
  * of a variable holding a client.
  */
 import type { TSESTree } from '@typescript-eslint/utils';
-import { isFunction, memberName, type FunctionNode, type Node } from './ast';
+import { isFunction, isTransparentWrapper, memberName, type FunctionNode, type Node } from './ast';
 import { classOfThis, type ClassNode } from './classes';
 import { findVariable, type GetScope, type VariableLike } from './scope';
 
@@ -85,16 +85,12 @@ export function followValue(start: Node, context: SinkContext): ValueSink {
   for (let depth = 0; depth < 64; depth++) {
     const parent: Node | undefined = child.parent;
     if (!parent) return { kind: 'escape', node: child, reason: 'unknown' };
+    // Type-only wrappers and `await` pass the same client on.
+    if (isTransparentWrapper(parent) || parent.type === 'AwaitExpression') {
+      child = parent;
+      continue;
+    }
     switch (parent.type) {
-      case 'TSAsExpression':
-      case 'TSNonNullExpression':
-      case 'TSSatisfiesExpression':
-      case 'TSTypeAssertion':
-      case 'TSInstantiationExpression':
-      case 'ChainExpression':
-      case 'AwaitExpression':
-        child = parent;
-        continue;
       case 'ConditionalExpression':
         if (parent.test === child) return { kind: 'use', node: parent };
         child = parent;
