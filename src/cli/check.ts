@@ -4,12 +4,12 @@
  * 0 clean, 1 findings (errors, or more warnings than `--max-warnings`), 2 usage or configuration
  * error.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBaseline, formatReport, isFormatName, formats, readBaseline, runCheck, serialiseBaseline, type CheckProgress, type ConfigName, type FormatName } from '../check';
 import { countFindings } from '../check/findings';
+import { writeFileAtomically } from '../util/write-atomically';
 import { ExitCode, UsageError, type CliIo } from './io';
 
 const configNames: readonly ConfigName[] = ['recommended', 'strict'];
@@ -194,14 +194,11 @@ function progressLine(io: CliIo): { update: (progress: CheckProgress) => void; c
   };
 }
 
-/** A reader never sees half a report: write a temporary file next to the target, then rename it over. */
+/** The report, written atomically; a failure is one line, exit 2. */
 export function writeAtomically(file: string, text: string): void {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, file);
+    writeFileAtomically(file, text);
   } catch (error) {
-    rmSync(temporary, { force: true });
     throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }

@@ -1,11 +1,11 @@
 /** `connleak report TRACE.json -o report.html`: a CONNLEAK_REPORT trace as a self-contained page. */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderReport } from '../report/html';
 import { loadTrace } from '../report/load';
 import { summarize } from '../report/model';
 import { TraceFormatError } from '../runtime/trace';
+import { writeFileAtomically } from '../util/write-atomically';
 import { ExitCode, UsageError, type CliIo } from './io';
 
 export const reportUsage = `Usage: connleak report TRACE.json [-o report.html]
@@ -54,13 +54,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof TraceFormatError) throw new UsageError(error.message);
     throw error;
   }
-  // Written next to its final name and renamed, so a reader never sees half a page.
-  const partial = `${output}.${process.pid}.tmp`;
   try {
-    writeFileSync(partial, page);
-    renameSync(partial, output);
+    writeFileAtomically(output, page);
   } catch (error) {
-    rmSync(partial, { force: true });
     throw new UsageError(`cannot write ${path.relative(io.cwd, output) || output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   // The summary quotes the trace; control characters in it must not drive the terminal.

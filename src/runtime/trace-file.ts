@@ -1,6 +1,6 @@
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeFileAtomically } from '../util/write-atomically';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { round, type Tracer } from './tracer';
 import { traceSchema, traceVersion, type Trace, type TraceDestination, type TraceOpenSocket, type TraceProcess, type TraceSite } from './trace';
 
@@ -107,13 +107,6 @@ export function buildTrace(tracer: Tracer, end: TraceEnd): Trace {
  */
 export function writeTraceFile(file: string, trace: Trace): boolean {
   if (trace.destinations.length === 0 && existsSync(file)) return false;
-  const temporary = `${file}.${process.pid}-${threadId}.tmp`;
-  try {
-    writeFileSync(temporary, JSON.stringify(trace) + '\n');
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  writeFileAtomically(file, JSON.stringify(trace) + '\n');
   return true;
 }

@@ -1,7 +1,7 @@
 import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { builtinClients } from '../catalog';
-import { limitFor, type DestinationLimit, type RuntimeConfig } from './config';
+import { limitFor, warnThreshold, type DestinationLimit, type RuntimeConfig } from './config';
 import { notSampledSite, resolveSite, type Capture, type Site } from './sites';
 import type { TraceOtherProcess, TraceReset, TraceSample, TraceWarning } from './trace';
 import { formatReset, formatRetryLoop, formatWarning, growthOf } from './messages';
@@ -106,7 +106,7 @@ export class Destination {
     captureAll: boolean,
   ) {
     this.limit = limitFor(config.limits, host, port);
-    this.threshold = this.limit ? Math.max(1, Math.ceil(this.limit.max * config.warnAt - 1e-9)) : Infinity;
+    this.threshold = this.limit ? warnThreshold(this.limit.max, config.warnAt) : Infinity;
     this.detailed = captureAll || this.limit !== undefined;
     this.captureAll = captureAll;
     this.captureFloor = Math.max(2, Math.ceil(this.threshold / 4));
